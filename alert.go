@@ -104,3 +104,36 @@ type ActionReply struct {
 	OK    bool   `json:"ok"`
 	Error string `json:"error,omitempty"`
 }
+
+// SplitAlertID parses an id built by AlertID back into the mention key, the
+// recipient and the escalation step. The mention key may itself contain
+// slashes; the recipient and step are the last two segments.
+func SplitAlertID(id string) (mentionKey, recipient string, escalation int, ok bool) {
+	i := lastSlash(id)
+	if i <= 0 {
+		return "", "", 0, false
+	}
+	step := id[i+1:]
+	rest := id[:i]
+	j := lastSlash(rest)
+	if j <= 0 || j == len(rest)-1 || step == "" {
+		return "", "", 0, false
+	}
+	n := 0
+	for _, c := range step {
+		if c < '0' || c > '9' || n > 1<<20 {
+			return "", "", 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return rest[:j], rest[j+1:], n, true
+}
+
+func lastSlash(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '/' {
+			return i
+		}
+	}
+	return -1
+}
