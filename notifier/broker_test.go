@@ -1,0 +1,170 @@
+package notifier
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/escucha/escucha/config"
+	"github.com/escucha/escucha/internal/testutil"
+)
+
+func brokerConfig(t *testing.T, port int) config.Config {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.NATS.Embedded = config.Embedded{Host: "127.0.0.1", Port: port}
+	return cfg
+}
+
+func TestStartBrokerEmbeddedTCP(t *testing.T) {
+	b, err := StartBroker(t.Context(), brokerConfig(t, -1), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, b.Close()) })
+	require.True(t, b.Connected())
+	require.Regexp(t, `^nats://127\.0\.0\.1:\d+$`, b.ClientURL())
+
+	// An external tool connects over TCP and sees what escucha publishes.
+	tool, err := nats.Connect(b.ClientURL())
+	require.NoError(t, err)
+	defer tool.Close()
+	sub, err := tool.SubscribeSync("escucha.events")
+	require.NoError(t, err)
+	require.NoError(t, tool.Flush())
+	require.NoError(t, b.Conn().Publish("escucha.events", []byte("hi")))
+	msg, err := sub.NextMsg(5 * time.Second)
+	require.NoError(t, err)
+	require.Equal(t, "hi", string(msg.Data))
+
+	// JetStream is enabled.
+	js, err := jetstream.New(b.Conn())
+	require.NoError(t, err)
+	_, err = js.AccountInfo(t.Context())
+	require.NoError(t, err)
+}
+
+func TestStartBrokerInProcessOnly(t *testing.T) {
+	b, err := StartBroker(t.Context(), brokerConfig(t, 0), nil)
+	require.NoError(t, err)
+	require.Empty(t, b.ClientURL())
+	require.Empty(t, b.WebsocketURL())
+	require.Nil(t, b.Server().Addr())
+	require.True(t, b.Connected())
+	require.NoError(t, b.Close())
+	require.NoError(t, b.Close(), "Close is idempotent")
+	require.True(t, b.Conn().IsClosed())
+}
+
+func TestStartBrokerWebsocket(t *testing.T) {
+	ws := freePort(t)
+	cfg := brokerConfig(t, 0)
+	cfg.NATS.Embedded.WebsocketPort = ws
+	b, err := StartBroker(t.Context(), cfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	require.Equal(t, "ws://127.0.0.1:"+strconv.Itoa(ws), b.WebsocketURL())
+	phone, err := nats.Connect(b.WebsocketURL())
+	require.NoError(t, err)
+	defer phone.Close()
+	require.NoError(t, phone.Flush())
+}
+
+func TestStartBrokerPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+
+	_, err = StartBroker(t.Context(), brokerConfig(t, port), nil)
+	require.ErrorContains(t, err, "127.0.0.1:"+strconv.Itoa(port))
+	require.ErrorContains(t, err, "nats.embedded.port")
+
+	cfg := brokerConfig(t, 0)
+	cfg.NATS.Embedded.WebsocketPort = port
+	_, err = StartBroker(t.Context(), cfg, nil)
+	require.ErrorContains(t, err, "nats.embedded.websocket_port")
+	require.ErrorContains(t, err, "127.0.0.1:"+strconv.Itoa(port))
+}
+
+func TestStartBrokerExternal(t *testing.T) {
+	ns, _ := testutil.RunJetStream(t)
+	cfg := config.Default()
+	cfg.NATS.URL = ns.ClientURL()
+	b, err := StartBroker(t.Context(), cfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	require.Nil(t, b.Server())
+	require.True(t, b.Connected())
+	require.Equal(t, ns.ClientURL(), b.ClientURL())
+}
+
+func TestStartBrokerExternalRetriesFirstConnect(t *testing.T) {
+	port := freePort(t)
+	cfg := config.Default()
+	cfg.NATS.URL = "nats://127.0.0.1:" + strconv.Itoa(port)
+	b, err := StartBroker(t.Context(), cfg, nil)
+	require.NoError(t, err, "a server that is not up yet is retried in the background")
+	t.Cleanup(func() { _ = b.Close() })
+	require.False(t, b.Connected())
+
+	testutil.RunJetStreamServer(t, t.TempDir(), port)
+	require.Eventually(t, b.Connected, 15*time.Second, 20*time.Millisecond)
+}
+
+func TestRedactURLs(t *testing.T) {
+	require.Equal(t, "nats://bob:xxxxx@a:4222,nats://xxxxx@b:4222,nats://c:4222",
+		redactURLs("nats://bob:s3cret@a:4222, nats://tok3n@b:4222,nats://c:4222"))
+}
+
+func TestBrokerRestartKeepsStreams(t *testing.T) {
+	cfg := brokerConfig(t, 0)
+	b, err := StartBroker(t.Context(), cfg, nil)
+	require.NoError(t, err)
+	n, err := New(Options{Conn: b.Conn(), Outbox: openStore(t)})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	js, err := jetstream.New(b.Conn())
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := js.Stream(t.Context(), "ESCUCHA_ALERTS")
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond)
+	_, err = js.Publish(t.Context(), "escucha.alerts.elena", []byte(`{}`), jetstream.WithMsgID("a"))
+	require.NoError(t, err)
+	cancel()
+	require.NoError(t, <-done)
+	require.NoError(t, b.Close())
+
+	b2, err := StartBroker(t.Context(), cfg, nil)
+	require.NoError(t, err)
+	defer b2.Close()
+	js2, err := jetstream.New(b2.Conn())
+	require.NoError(t, err)
+	for _, name := range []string{"ESCUCHA_ALERTS", "ESCUCHA_MENTIONS", "ESCUCHA_EVENTS"} {
+		s, err := js2.Stream(t.Context(), name)
+		require.NoError(t, err, name)
+		if name == "ESCUCHA_ALERTS" {
+			require.Equal(t, uint64(1), s.CachedInfo().State.Msgs)
+			require.Equal(t, 24*time.Hour, s.CachedInfo().Config.Duplicates)
+		}
+	}
+	// The dedup window survives the restart too.
+	ack, err := js2.Publish(t.Context(), "escucha.alerts.elena", []byte(`{}`), jetstream.WithMsgID("a"))
+	require.NoError(t, err)
+	require.True(t, ack.Duplicate)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

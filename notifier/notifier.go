@@ -1,0 +1,364 @@
+package notifier
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/escucha/escucha"
+)
+
+// Timing of the publisher. Variables of a Notifier, not package state:
+// see the fields of the same names.
+const (
+	defaultPrefix          = "escucha"
+	defaultDuplicateWindow = 24 * time.Hour
+	defaultTick            = time.Second
+	defaultRetryMin        = 100 * time.Millisecond
+	defaultRetryMax        = 5 * time.Second
+	publishTimeout         = 5 * time.Second
+	storeTimeout           = 10 * time.Second
+	batchSize              = 100
+)
+
+// Outbox is what the notifier needs from the store: the alerts committed
+// but not yet published, and a place to record what happened to them.
+// *store.Store implements it.
+type Outbox interface {
+	// PendingAlerts returns up to limit alerts not yet marked notified,
+	// oldest first.
+	PendingAlerts(ctx context.Context, limit int) ([]escucha.Alert, error)
+	// MarkNotified records that the alert was published at at. An unknown
+	// alert gives an error wrapping escucha.ErrNotFound.
+	MarkNotified(ctx context.Context, alertID string, at time.Time) error
+	// RecordAction records what a person did with an alert. An unknown
+	// alert gives an error wrapping escucha.ErrNotFound; an unknown action
+	// one wrapping escucha.ErrInvalidAction.
+	RecordAction(ctx context.Context, a escucha.Action) error
+}
+
+// Options configures a Notifier.
+type Options struct {
+	// Conn is the NATS connection (Broker.Conn()). Required.
+	Conn *nats.Conn
+	// Outbox is the store. Required.
+	Outbox Outbox
+	// Prefix of every subject (default "escucha").
+	Prefix string
+	// DuplicateWindow is the alerts stream's Nats-Msg-Id deduplication
+	// window (default 24h).
+	DuplicateWindow time.Duration
+	// Logger receives the notifier's logs (default: discarded).
+	Logger *slog.Logger
+	// Registerer receives the notifier's metrics (nil: not registered).
+	Registerer prometheus.Registerer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Notifier publishes the store's outbox to JetStream and serves the action
+// requests of recipients. Create it with New and start it with Run.
+type Notifier struct {
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	outbox   Outbox
+	prefix   string
+	window   time.Duration
+	log      *slog.Logger
+	m        *metrics
+	now      func() time.Time
+	kick     chan struct{}
+	tick     time.Duration
+	retryMin time.Duration
+	retryMax time.Duration
+	// attempt bounds one publish or stream request.
+	attempt time.Duration
+
+	// Used only by the Run goroutine.
+	lastErr  string
+	poisoned map[string]bool
+}
+
+// Event is a lifecycle event of an alert, published on <prefix>.events
+// (stored in the ESCUCHA_EVENTS stream) for other tools.
+type Event struct {
+	// Type is notified, acked, responded, resolved or snoozed.
+	Type      string    `json:"type"`
+	AlertID   string    `json:"alert_id"`
+	Recipient string    `json:"recipient"`
+	At        time.Time `json:"at"`
+	// By is who took the action (empty for notified).
+	By   string `json:"by,omitempty"`
+	Note string `json:"note,omitempty"`
+}
+
+// MentionMessage is the message published on <prefix>.mentions.<source>.
+type MentionMessage struct {
+	Mention escucha.Mention `json:"mention"`
+	Verdict escucha.Verdict `json:"verdict"`
+}
+
+// New checks the options and builds a Notifier; it does no I/O.
+func New(opts Options) (*Notifier, error) {
+	if opts.Conn == nil {
+		return nil, errors.New("new notifier: no NATS connection")
+	}
+	if opts.Outbox == nil {
+		return nil, errors.New("new notifier: no outbox")
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = defaultPrefix
+	}
+	for _, tok := range strings.Split(opts.Prefix, ".") {
+		if !validToken(tok) {
+			return nil, fmt.Errorf("new notifier: invalid subject prefix %q", opts.Prefix)
+		}
+	}
+	if opts.DuplicateWindow <= 0 {
+		opts.DuplicateWindow = defaultDuplicateWindow
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	js, err := jetstream.New(opts.Conn)
+	if err != nil {
+		return nil, fmt.Errorf("new notifier: %w", err)
+	}
+	return &Notifier{
+		nc:       opts.Conn,
+		js:       js,
+		outbox:   opts.Outbox,
+		prefix:   opts.Prefix,
+		window:   opts.DuplicateWindow,
+		log:      opts.Logger.With("component", "notifier"),
+		m:        newMetrics(opts.Registerer),
+		now:      opts.Now,
+		kick:     make(chan struct{}, 1),
+		tick:     defaultTick,
+		retryMin: defaultRetryMin,
+		retryMax: defaultRetryMax,
+		attempt:  publishTimeout,
+		poisoned: make(map[string]bool),
+	}, nil
+}
+
+// Kick wakes the publisher; the app calls it right after committing alerts.
+// It never blocks.
+func (n *Notifier) Kick() {
+	select {
+	case n.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run serves until ctx ends, then returns nil after finishing the publish in
+// flight. It subscribes to <prefix>.actions.* (queue group "escucha", so
+// several instances share the work), makes sure the alerts, mentions and
+// events streams exist (retrying while JetStream is unreachable) and then
+// drains the outbox on every Kick and every second: each pending alert is
+// published on <prefix>.alerts.<recipient> with Nats-Msg-Id = alert id and
+// notified_at set, then marked notified. A failed publish is retried with
+// exponential backoff and never dropped; an alert published but not yet
+// marked (a crash in between) is published again, and JetStream drops the
+// copy inside the duplicate window.
+//
+// It returns an error only when it cannot subscribe to actions.
+func (n *Notifier) Run(ctx context.Context) error {
+	sub, err := n.nc.QueueSubscribe(n.prefix+".actions.*", "escucha", n.handleAction)
+	if err != nil {
+		return fmt.Errorf("subscribe %s.actions.*: %w", n.prefix, err)
+	}
+	defer func() {
+		if err := sub.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			n.log.Warn("drain actions subscription", "err", err)
+		}
+	}()
+	if !n.retry(ctx, "ensure streams", func(ctx context.Context) error {
+		return ensureStreams(ctx, n.js, n.prefix, n.window)
+	}) {
+		return nil
+	}
+	n.log.Info("notifier started", "prefix", n.prefix, "duplicate_window", n.window)
+	t := time.NewTicker(n.tick)
+	defer t.Stop()
+	for {
+		n.drain(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-n.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// drain publishes pending alerts until the outbox is empty, a store error
+// stops it (the next tick retries) or ctx ends.
+func (n *Notifier) drain(ctx context.Context) {
+	for ctx.Err() == nil {
+		alerts, err := n.outbox.PendingAlerts(ctx, batchSize)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.noteErr("read outbox", err)
+			}
+			return
+		}
+		n.m.pending.Set(float64(len(alerts)))
+		progress := false
+		for i, a := range alerts {
+			if n.poisoned[a.ID] {
+				continue
+			}
+			done, ok := n.publishAlert(ctx, a)
+			if !ok {
+				return
+			}
+			progress = progress || done
+			n.m.pending.Set(float64(len(alerts) - i - 1))
+		}
+		if len(alerts) < batchSize || !progress {
+			return
+		}
+	}
+}
+
+// publishAlert publishes one alert, retrying until it succeeds or ctx ends,
+// then marks it notified. It reports whether the alert left the outbox, and
+// false for ok when draining should stop.
+func (n *Notifier) publishAlert(ctx context.Context, a escucha.Alert) (done, ok bool) {
+	if !validToken(a.Recipient) {
+		n.poisoned[a.ID] = true
+		n.log.Error("alert has a recipient that is not a subject token; it stays in the outbox", "alert", a)
+		return false, true
+	}
+	subject := n.prefix + ".alerts." + a.Recipient
+	var at time.Time
+	published := n.retry(ctx, "publish alert", func(ctx context.Context) error {
+		at = n.now()
+		a.NotifiedAt = at
+		data, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		ack, err := n.js.Publish(ctx, subject, data, jetstream.WithMsgID(a.ID))
+		if err != nil {
+			n.m.publishErrors.Inc()
+			if errors.Is(err, jetstream.ErrNoStreamResponse) {
+				// The stream was deleted, or JetStream restarted without it.
+				if err := ensureStreams(ctx, n.js, n.prefix, n.window); err != nil {
+					n.log.Debug("re-create streams", "err", err)
+				}
+			}
+			return fmt.Errorf("publish %s: %w", subject, err)
+		}
+		if ack.Duplicate {
+			n.log.Debug("alert already in the stream", "alert", a)
+		}
+		return nil
+	})
+	if !published {
+		return false, false
+	}
+	n.m.published.WithLabelValues(a.Recipient).Inc()
+	n.m.latency.Observe(at.Sub(a.CreatedAt).Seconds())
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err := n.outbox.MarkNotified(mctx, a.ID, at); err != nil {
+		if errors.Is(err, escucha.ErrNotFound) {
+			return true, true
+		}
+		n.noteErr("mark alert notified", err)
+		return false, false
+	}
+	n.log.Debug("alert published", "alert", a)
+	n.publishEvent(Event{Type: "notified", AlertID: a.ID, Recipient: a.Recipient, At: at})
+	return true, true
+}
+
+// retry runs op until it succeeds (true) or ctx ends (false). Each attempt
+// gets its own timeout and is not cut short by ctx, so an attempt in flight
+// when ctx ends still completes. The wait doubles from retryMin to retryMax.
+func (n *Notifier) retry(ctx context.Context, what string, op func(context.Context) error) bool {
+	wait := n.retryMin
+	failures := 0
+	for {
+		if ctx.Err() != nil {
+			return false
+		}
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.attempt)
+		err := op(actx)
+		cancel()
+		if err == nil {
+			if failures > 0 {
+				n.log.Info(what+": recovered", "failed_attempts", failures)
+				n.lastErr = ""
+			}
+			return true
+		}
+		failures++
+		n.noteErr(what, err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		wait = min(2*wait, n.retryMax)
+	}
+}
+
+// noteErr logs an error when it differs from the previous one, so an
+// outage does not flood the log.
+func (n *Notifier) noteErr(what string, err error) {
+	msg := what + ": " + err.Error()
+	if msg == n.lastErr {
+		return
+	}
+	n.lastErr = msg
+	n.log.Warn(what+" failed; retrying", "err", err)
+}
+
+// publishEvent publishes a lifecycle event with a core publish: best
+// effort, buffered by the client while disconnected.
+func (n *Notifier) publishEvent(e Event) {
+	data, err := json.Marshal(e)
+	if err == nil {
+		err = n.nc.Publish(n.prefix+".events", data)
+	}
+	if err != nil {
+		n.log.Debug("publish event", "type", e.Type, "err", err)
+	}
+}
+
+// PublishMention publishes a classified mention on
+// <prefix>.mentions.<source> (stream ESCUCHA_MENTIONS) with Nats-Msg-Id =
+// the mention key. It is best effort: unlike alerts it has no outbox, so a
+// mention published while NATS is down is lost from the stream (it is in
+// the store regardless); the caller logs the error and goes on. It needs the
+// streams Run creates.
+func (n *Notifier) PublishMention(ctx context.Context, m escucha.Mention, v escucha.Verdict) error {
+	if !validToken(m.Source) {
+		return fmt.Errorf("publish mention %s: source name %q is not a subject token", m.Key(), m.Source)
+	}
+	data, err := json.Marshal(MentionMessage{Mention: m, Verdict: v})
+	if err != nil {
+		return fmt.Errorf("publish mention %s: %w", m.Key(), err)
+	}
+	subject := n.prefix + ".mentions." + m.Source
+	if _, err := n.js.Publish(ctx, subject, data, jetstream.WithMsgID(m.Key())); err != nil {
+		return fmt.Errorf("publish mention %s on %s: %w", m.Key(), subject, err)
+	}
+	return nil
+}
