@@ -150,8 +150,12 @@ func (d *DemoSource) Poll(ctx context.Context, cursor string) (Page, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.primed || d.cycle != cycle {
-		// Resume: the next line is due now, later lines keep their spacing.
-		d.start = now.Add(-d.offset(idx))
+		// A fresh start begins the replay now; a resumed one makes the next
+		// line due now and keeps the spacing of the later ones.
+		d.start = now
+		if cursor != "" {
+			d.start = now.Add(-d.offset(idx))
+		}
 		d.cycle = cycle
 		d.primed = true
 	}
