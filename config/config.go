@@ -34,6 +34,8 @@ type Config struct {
 	Recipients map[string]Recipient `mapstructure:"recipients"`
 	Routes     []Route              `mapstructure:"routes"`
 	Report     Report               `mapstructure:"report"`
+	Web        Web                  `mapstructure:"web"`
+	Alerting   Alerting             `mapstructure:"alerting"`
 }
 
 // Brand describes the company being listened for.
