@@ -98,6 +98,7 @@ func (n *Notifier) handleAction(msg *nats.Msg) {
 // <prefix>.actions.<recipient>, the recipient being parsed from the alert
 // id, and waits for the daemon's reply (the CLI's `escucha ack ID` and
 // `escucha resolve ID` use it while the daemon runs). ctx bounds the wait.
+// Errors do not repeat the action and alert id; the caller adds them.
 //
 // It returns the reply and a nil error when the daemon accepted the action.
 // A refused action returns the reply and an error wrapping
@@ -111,30 +112,30 @@ func SendAction(ctx context.Context, nc *nats.Conn, prefix string, a escucha.Act
 	}
 	_, recipient, _, ok := escucha.SplitAlertID(a.AlertID)
 	if !ok || !validToken(recipient) {
-		return escucha.ActionReply{}, fmt.Errorf("%s %s: %w: malformed alert id", a.Action, a.AlertID, escucha.ErrInvalidAction)
+		return escucha.ActionReply{}, fmt.Errorf("%w: malformed alert id %q", escucha.ErrInvalidAction, a.AlertID)
 	}
 	data, err := json.Marshal(a)
 	if err != nil {
-		return escucha.ActionReply{}, fmt.Errorf("%s %s: %w", a.Action, a.AlertID, err)
+		return escucha.ActionReply{}, fmt.Errorf("encode action: %w", err)
 	}
 	subject := prefix + ".actions." + recipient
 	msg, err := nc.RequestWithContext(ctx, subject, data)
 	if errors.Is(err, nats.ErrNoResponders) {
-		return escucha.ActionReply{}, fmt.Errorf("%s %s: no escucha daemon answers on %s: %w", a.Action, a.AlertID, subject, err)
+		return escucha.ActionReply{}, fmt.Errorf("no escucha daemon answers on %s: %w", subject, err)
 	}
 	if err != nil {
-		return escucha.ActionReply{}, fmt.Errorf("%s %s: request on %s: %w", a.Action, a.AlertID, subject, err)
+		return escucha.ActionReply{}, fmt.Errorf("request on %s: %w", subject, err)
 	}
 	var rep escucha.ActionReply
 	if err := json.Unmarshal(msg.Data, &rep); err != nil {
-		return escucha.ActionReply{}, fmt.Errorf("%s %s: bad reply: %w", a.Action, a.AlertID, err)
+		return escucha.ActionReply{}, fmt.Errorf("bad reply on %s: %w", subject, err)
 	}
 	if !rep.OK {
 		sentinel := escucha.ErrInvalidAction
 		if strings.HasPrefix(rep.Error, errUnknownAlert) {
 			sentinel = escucha.ErrNotFound
 		}
-		return rep, fmt.Errorf("%s %s: %w: %s", a.Action, a.AlertID, sentinel, rep.Error)
+		return rep, fmt.Errorf("%w: %s", sentinel, rep.Error)
 	}
 	return rep, nil
 }

@@ -47,6 +47,8 @@ type Broker struct {
 // Embedded.WebsocketPort when it is positive, and an in-process client
 // connection. A port already in use is an error naming the address.
 //
+// The logger is used as given (the caller names the component).
+//
 // External: the connection authenticates with nats.user and nats.password
 // or with nats.creds_file, keeps retrying the first connect and every
 // reconnect in the background, and logs URLs with their passwords redacted.
@@ -54,7 +56,6 @@ func StartBroker(ctx context.Context, cfg config.Config, logger *slog.Logger) (*
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	logger = logger.With("component", "nats")
 	if cfg.NATS.URL != "" {
 		return connectExternal(ctx, cfg.NATS, logger)
 	}
@@ -298,7 +299,12 @@ func reachable(a *net.TCPAddr) string {
 func (b *Broker) Close() error {
 	b.once.Do(func() {
 		if b.nc != nil {
-			if err := b.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			switch err := b.nc.Drain(); {
+			case err == nil, errors.Is(err, nats.ErrConnectionClosed):
+			case errors.Is(err, nats.ErrConnectionReconnecting):
+				// Nothing can be flushed to a server that is not there.
+				b.nc.Close()
+			default:
 				b.closeErr = fmt.Errorf("drain NATS connection: %w", err)
 				b.nc.Close()
 			}

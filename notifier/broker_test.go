@@ -1,12 +1,16 @@
 package notifier
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
@@ -167,4 +171,54 @@ func freePort(t *testing.T) int {
 	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+func TestStartBrokerExternalAuthNeverLogsSecrets(t *testing.T) {
+	const secret = "s3cret-pw-Zq9"
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true,
+		Username: "escucha", Password: secret})
+	require.NoError(t, err)
+	ns.Start()
+	t.Cleanup(ns.Shutdown)
+	require.True(t, ns.ReadyForConnections(5*time.Second))
+	t.Setenv("TEST_ESCUCHA_NATS_PASSWORD", secret)
+
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	cfg := config.Default()
+	cfg.NATS.URL = ns.ClientURL()
+	cfg.NATS.User = "escucha"
+	cfg.NATS.Password = config.SecretRef{Env: "TEST_ESCUCHA_NATS_PASSWORD"}
+	b, err := StartBroker(t.Context(), cfg, logger)
+	require.NoError(t, err)
+	require.Eventually(t, b.Connected, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, b.Close())
+
+	// Credentials in the URL itself are redacted too.
+	cfg = config.Default()
+	cfg.NATS.URL = strings.Replace(ns.ClientURL(), "nats://", "nats://escucha:"+secret+"@", 1)
+	b, err = StartBroker(t.Context(), cfg, logger)
+	require.NoError(t, err)
+	require.Eventually(t, b.Connected, 5*time.Second, 10*time.Millisecond)
+	require.NotContains(t, b.ClientURL(), secret)
+	require.NoError(t, b.Close())
+
+	require.Contains(t, logs.String(), "NATS connected")
+	require.NotContains(t, logs.String(), secret)
+
+	// A wrong password is never connected, and never logged either.
+	t.Setenv("TEST_ESCUCHA_NATS_PASSWORD", "wrong-"+secret)
+	cfg.NATS.URL = ns.ClientURL()
+	cfg.NATS.User = "escucha"
+	cfg.NATS.Password = config.SecretRef{Env: "TEST_ESCUCHA_NATS_PASSWORD"}
+	b, err = StartBroker(t.Context(), cfg, logger)
+	if err == nil {
+		require.False(t, b.Connected())
+		require.NoError(t, b.Close())
+	}
+	require.NotContains(t, logs.String(), secret)
+	if err != nil {
+		require.NotContains(t, err.Error(), secret)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,8 +17,8 @@ import (
 	"github.com/escucha/escucha"
 )
 
-// Timing of the publisher. Variables of a Notifier, not package state:
-// see the fields of the same names.
+// Defaults of a Notifier; the timings are fields of the Notifier so tests
+// can shorten them.
 const (
 	defaultPrefix          = "escucha"
 	defaultDuplicateWindow = 24 * time.Hour
@@ -56,7 +57,8 @@ type Options struct {
 	// DuplicateWindow is the alerts stream's Nats-Msg-Id deduplication
 	// window (default 24h).
 	DuplicateWindow time.Duration
-	// Logger receives the notifier's logs (default: discarded).
+	// Logger receives the notifier's logs as given, the caller naming the
+	// component (default: discarded).
 	Logger *slog.Logger
 	// Registerer receives the notifier's metrics (nil: not registered).
 	Registerer prometheus.Registerer
@@ -141,7 +143,7 @@ func New(opts Options) (*Notifier, error) {
 		outbox:   opts.Outbox,
 		prefix:   opts.Prefix,
 		window:   opts.DuplicateWindow,
-		log:      opts.Logger.With("component", "notifier"),
+		log:      opts.Logger,
 		m:        newMetrics(opts.Registerer),
 		now:      opts.Now,
 		kick:     make(chan struct{}, 1),
@@ -204,10 +206,16 @@ func (n *Notifier) Run(ctx context.Context) error {
 }
 
 // drain publishes pending alerts until the outbox is empty, a store error
-// stops it (the next tick retries) or ctx ends.
+// stops it (the next tick retries) or ctx ends. Alerts are published one
+// by one, in outbox order; each is marked notified by its own goroutine as
+// soon as it is published, so the store commits the marks of a batch
+// together (one fsync) while the next alerts are being published.
 func (n *Notifier) drain(ctx context.Context) {
 	for ctx.Err() == nil {
-		alerts, err := n.outbox.PendingAlerts(ctx, batchSize)
+		// Alerts that can never be published stay at the head of the
+		// outbox; read past them.
+		limit := batchSize + len(n.poisoned)
+		alerts, err := n.outbox.PendingAlerts(ctx, limit)
 		if err != nil {
 			if ctx.Err() == nil {
 				n.noteErr("read outbox", err)
@@ -215,35 +223,46 @@ func (n *Notifier) drain(ctx context.Context) {
 			return
 		}
 		n.m.pending.Set(float64(len(alerts)))
-		progress := false
+		var wg sync.WaitGroup
+		errs := make([]error, len(alerts))
+		published := 0
 		for i, a := range alerts {
 			if n.poisoned[a.ID] {
 				continue
 			}
-			done, ok := n.publishAlert(ctx, a)
+			at, ok := n.publishAlert(ctx, a)
 			if !ok {
-				return
+				if ctx.Err() != nil {
+					break
+				}
+				continue
 			}
-			progress = progress || done
+			published++
 			n.m.pending.Set(float64(len(alerts) - i - 1))
+			wg.Go(func() { errs[i] = n.markNotified(ctx, a, at) })
 		}
-		if len(alerts) < batchSize || !progress {
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			n.noteErr("mark alerts notified", err)
+			return
+		}
+		if len(alerts) < limit || published == 0 {
 			return
 		}
 	}
 }
 
-// publishAlert publishes one alert, retrying until it succeeds or ctx ends,
-// then marks it notified. It reports whether the alert left the outbox, and
-// false for ok when draining should stop.
-func (n *Notifier) publishAlert(ctx context.Context, a escucha.Alert) (done, ok bool) {
+// publishAlert publishes one alert with notified_at set, retrying until it
+// succeeds or ctx ends, and returns the notified time. ok is false when ctx
+// ended first or the alert can never be published (its recipient is not a
+// subject token: it is logged once and stays in the outbox).
+func (n *Notifier) publishAlert(ctx context.Context, a escucha.Alert) (at time.Time, ok bool) {
 	if !validToken(a.Recipient) {
 		n.poisoned[a.ID] = true
 		n.log.Error("alert has a recipient that is not a subject token; it stays in the outbox", "alert", a)
-		return false, true
+		return time.Time{}, false
 	}
 	subject := n.prefix + ".alerts." + a.Recipient
-	var at time.Time
 	published := n.retry(ctx, "publish alert", func(ctx context.Context) error {
 		at = n.now()
 		a.NotifiedAt = at
@@ -268,22 +287,26 @@ func (n *Notifier) publishAlert(ctx context.Context, a escucha.Alert) (done, ok 
 		return nil
 	})
 	if !published {
-		return false, false
+		return time.Time{}, false
 	}
 	n.m.published.WithLabelValues(a.Recipient).Inc()
 	n.m.latency.Observe(at.Sub(a.CreatedAt).Seconds())
+	return at, true
+}
+
+// markNotified takes a published alert out of the outbox and announces it
+// on <prefix>.events. It is not cut short by ctx. An alert the store no
+// longer has is not an error. If marking fails the alert stays pending and
+// its next publish is dropped by JetStream as a duplicate.
+func (n *Notifier) markNotified(ctx context.Context, a escucha.Alert, at time.Time) error {
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
-	if err := n.outbox.MarkNotified(mctx, a.ID, at); err != nil {
-		if errors.Is(err, escucha.ErrNotFound) {
-			return true, true
-		}
-		n.noteErr("mark alert notified", err)
-		return false, false
+	if err := n.outbox.MarkNotified(mctx, a.ID, at); err != nil && !errors.Is(err, escucha.ErrNotFound) {
+		return err
 	}
 	n.log.Debug("alert published", "alert", a)
 	n.publishEvent(Event{Type: "notified", AlertID: a.ID, Recipient: a.Recipient, At: at})
-	return true, true
+	return nil
 }
 
 // retry runs op until it succeeds (true) or ctx ends (false). Each attempt

@@ -375,3 +375,22 @@ func TestNewOptions(t *testing.T) {
 	a, m, e := StreamNames("acme-escucha")
 	require.Equal(t, []string{"ACME-ESCUCHA_ALERTS", "ACME-ESCUCHA_MENTIONS", "ACME-ESCUCHA_EVENTS"}, []string{a, m, e})
 }
+
+func TestUnpublishableAlertDoesNotBlockOthers(t *testing.T) {
+	_, nc := testutil.RunJetStream(t)
+	st := openStore(t)
+	m, v := sample("1")
+	bad := escucha.Alert{ID: escucha.AlertID(m.Key(), "ops.team", 0), Recipient: "ops.team", Label: v.Label, Mention: m, CreatedAt: time.Now()}
+	_, err := st.Commit(t.Context(), store.Batch{Source: "x", Items: []store.Item{{Mention: m, Verdict: v, Alerts: []escucha.Alert{bad}}}})
+	require.NoError(t, err)
+	m2, v2 := sample("2")
+	good := commit(t, st, m2, v2)
+
+	r := start(t, nc, st, nil)
+	r.n.Kick()
+	require.Eventually(t, func() bool {
+		p, err := st.PendingAlerts(t.Context(), 0)
+		return err == nil && len(p) == 1 && p[0].ID == bad.ID
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, uint64(len(good)), streamMsgs(t, nc, "ESCUCHA_ALERTS"))
+}
