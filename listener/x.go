@@ -27,6 +27,7 @@ package listener
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -375,6 +376,14 @@ func (x *XSource) fetch(ctx context.Context, key, path, pageParam string, s *xSt
 	q.Set("user.fields", xUserFields)
 	var r xResponse
 	if err := x.get(ctx, key, path, q, &r); err != nil {
+		var ae *XAPIError
+		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest && s.SinceID != "" {
+			// Typically a since_id older than the 7 days recent search
+			// covers, after a long stop: start again from what X has.
+			x.log.Warn("X refused the saved position; reading from the newest posts again", "endpoint", key, "err", err)
+			*s = xState{}
+			return Page{}, true, nil
+		}
 		return Page{}, false, err
 	}
 	x.logPartial(key, r.Errors)

@@ -293,3 +293,26 @@ func TestXBuildErrors(t *testing.T) {
 	require.ErrorContains(t, err, `x.api: unknown API "v3"`)
 	require.ErrorContains(t, err, `duplicate source "a"`)
 }
+
+func TestXStaleSinceIDStartsOver(t *testing.T) {
+	xs := brandServer(t)
+	xs.AddTweet(testutil.Tweet{Text: "Volta sin cargadores", Username: "ana"})
+	stale := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/2/tweets/search/recent" && r.URL.Query().Get("since_id") == "1" && stale {
+			stale = false
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"title":"Invalid Request","detail":"'since_id' must be a post id created after 2026-11-13T00:00Z"}`))
+			return
+		}
+		xs.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	src := newXSource(t, srv.URL, nil, func(s *config.Source) { s.X.MentionAccounts, s.X.ReplyAccounts = []string{"-"}, []string{"-"} })
+	p, err := src.Poll(t.Context(), `{"users":{"-":""},"search":{"since_id":"1"}}`)
+	require.NoError(t, err)
+	require.True(t, p.More)
+	require.NotContains(t, p.Cursor, `"since_id":"1"`)
+	ms, _, _ := drain(t, src, p.Cursor)
+	require.Len(t, ms, 1)
+}
