@@ -36,6 +36,7 @@ type Config struct {
 	Report     Report               `mapstructure:"report"`
 	Web        Web                  `mapstructure:"web"`
 	Alerting   Alerting             `mapstructure:"alerting"`
+	Delivery   Delivery             `mapstructure:"delivery"`
 }
 
 // Brand describes the company being listened for.
@@ -167,6 +168,10 @@ type Recipient struct {
 	Timezone string `mapstructure:"timezone"`
 	// Password lets the person's phone connect to NATS as this recipient.
 	Password SecretRef `mapstructure:"password"`
+	// BusinessHours overrides report.business_hours for this person (in Timezone).
+	BusinessHours *BusinessHours `mapstructure:"business_hours"`
+	// RecipientDelivery holds the push channels (ntfy, webhook) of this person.
+	RecipientDelivery `mapstructure:",squash"`
 }
 
 // Route sends matching flagged mentions to recipients. Routes are tried
@@ -200,6 +205,8 @@ type Report struct {
 	// SLA is the target of each interval: post_to_alert, alert_to_ack,
 	// post_to_response, post_to_resolution.
 	SLA SLA `mapstructure:"sla"`
+	// BusinessHours is the default working calendar of business-hours figures.
+	BusinessHours BusinessHours `mapstructure:"business_hours"`
 }
 
 // SLA holds the target duration of each response interval.

@@ -92,6 +92,8 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateSources()...)
 	errs = append(errs, c.validateRecipients()...)
+	errs = append(errs, c.validateWeb()...)
+	errs = append(errs, c.validateDelivery()...)
 	for name, d := range map[string]time.Duration{
 		"report.sla.post_to_alert":      c.Report.SLA.PostToAlert,
 		"report.sla.alert_to_ack":       c.Report.SLA.AlertToAck,
