@@ -2,11 +2,10 @@ package report
 
 import (
 	"bytes"
-	_ "embed"
+
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"math"
 	"strconv"
@@ -71,8 +70,9 @@ func Duration(d time.Duration) string {
 type texts struct {
 	Title, Period, All, Since, Until, Generated, Mentions, Group, Interval, Count, Open,
 	Median, P90, Max, SLA, Within, Totals, None string
-	By        map[string]string
-	Intervals map[Interval]string
+	Calendar, Business, BH, WithinChart, GroupBy, NoGroup, Apply, ExportCSV, ExportJSON, ExportHTML string
+	By                                                                                              map[string]string
+	Intervals                                                                                       map[Interval]string
 }
 
 var lang = map[string]texts{
@@ -81,7 +81,9 @@ var lang = map[string]texts{
 		Generated: "Generated", Mentions: "Flagged mentions", Group: "Group", Interval: "Interval",
 		Count: "Count", Open: "Open", Median: "Median", P90: "p90", Max: "Max", SLA: "SLA",
 		Within: "Within SLA", Totals: "Totals", None: "—",
-		By: map[string]string{"source": "Source", "label": "Label", "severity": "Severity", "recipient": "Recipient", "day": "Day"},
+		Calendar: "Calendar time", Business: "Business hours", BH: "BH", WithinChart: "Share within SLA",
+		GroupBy: "Group by", NoGroup: "no grouping", Apply: "Apply", ExportCSV: "Export CSV", ExportJSON: "JSON", ExportHTML: "Download HTML",
+		By: map[string]string{"source": "Source", "label": "Label", "severity": "Severity", "recipient": "Recipient", "day": "Day", "week": "Week"},
 		Intervals: map[Interval]string{PostToAlert: "post → alert", AlertToAck: "alert → ack",
 			PostToResponse: "post → response", PostToResolution: "post → resolution"},
 	},
@@ -90,7 +92,9 @@ var lang = map[string]texts{
 		Generated: "Generado", Mentions: "Menciones señaladas", Group: "Grupo", Interval: "Intervalo",
 		Count: "Total", Open: "Abiertas", Median: "Mediana", P90: "p90", Max: "Máx.", SLA: "SLA",
 		Within: "Dentro del SLA", Totals: "Totales", None: "—",
-		By: map[string]string{"source": "Fuente", "label": "Etiqueta", "severity": "Gravedad", "recipient": "Destinatario", "day": "Día"},
+		Calendar: "Tiempo natural", Business: "Horario laboral", BH: "HL", WithinChart: "Proporción dentro del SLA",
+		GroupBy: "Agrupar por", NoGroup: "sin agrupar", Apply: "Aplicar", ExportCSV: "Exportar CSV", ExportJSON: "JSON", ExportHTML: "Descargar HTML",
+		By: map[string]string{"source": "Fuente", "label": "Etiqueta", "severity": "Gravedad", "recipient": "Destinatario", "day": "Día", "week": "Semana"},
 		Intervals: map[Interval]string{PostToAlert: "publicación → alerta", AlertToAck: "alerta → acuse",
 			PostToResponse: "publicación → respuesta", PostToResolution: "publicación → resolución"},
 	},
@@ -120,11 +124,13 @@ func (r Report) period(t texts) string {
 	return t.Since + " " + f(r.Since) + " " + t.Until + " " + f(r.Until)
 }
 
-func (r Report) within(s Stats, t texts) string {
-	if math.IsNaN(s.WithinSLA) {
+func (r Report) within(s Stats, t texts) string { return share(s.WithinSLA, t) }
+
+func share(v float64, t texts) string {
+	if math.IsNaN(v) {
 		return t.None
 	}
-	return strconv.FormatFloat(s.WithinSLA*100, 'f', 1, 64) + "%"
+	return strconv.FormatFloat(v*100, 'f', 1, 64) + "%"
 }
 
 func (r Report) durCell(s Stats, d time.Duration, t texts) string {
@@ -148,6 +154,9 @@ func (r Report) renderTable(w io.Writer) error {
 	write := func(rows []Stats, grouped bool) {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		head := []string{t.Interval, t.Count, t.Open, t.Median, t.P90, t.Max, t.SLA, t.Within}
+		if r.Calendar != nil {
+			head = append(head, t.Median+" "+t.BH, t.P90+" "+t.BH, t.Within+" "+t.BH)
+		}
 		if grouped {
 			head = append([]string{t.By[r.By]}, head...)
 		}
@@ -155,6 +164,9 @@ func (r Report) renderTable(w io.Writer) error {
 		for _, s := range rows {
 			cells := []string{t.Intervals[s.Interval], strconv.Itoa(s.Count), strconv.Itoa(s.Open),
 				r.durCell(s, s.Median, t), r.durCell(s, s.P90, t), r.durCell(s, s.Max, t), r.slaCell(s, t), r.within(s, t)}
+			if b := s.Business; b != nil {
+				cells = append(cells, r.durCell(s, b.Median, t), r.durCell(s, b.P90, t), share(b.WithinSLA, t))
+			}
 			if grouped {
 				cells = append([]string{tableSafe(s.Group)}, cells...)
 			}
@@ -185,8 +197,10 @@ func tableSafe(s string) string {
 	}, s)
 }
 
-// CSVHeader is the header line of the CSV format.
-var CSVHeader = []string{"group", "interval", "count", "open", "median_s", "p90_s", "max_s", "sla_s", "within_sla"}
+// CSVHeader is the header line of the CSV format. The bh_ columns are the
+// business-hours figures, empty without a calendar.
+var CSVHeader = []string{"group", "interval", "count", "open", "median_s", "p90_s", "max_s", "sla_s", "within_sla",
+	"bh_median_s", "bh_p90_s", "bh_max_s", "bh_within_sla"}
 
 func (r Report) renderCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
@@ -202,7 +216,13 @@ func (r Report) renderCSV(w io.Writer) error {
 			within = strconv.FormatFloat(s.WithinSLA, 'f', -1, 64)
 		}
 		rec := []string{csvSafe(s.Group), string(s.Interval), strconv.Itoa(s.Count), strconv.Itoa(s.Open),
-			seconds(s.Median), seconds(s.P90), seconds(s.Max), sla, within}
+			seconds(s.Median), seconds(s.P90), seconds(s.Max), sla, within, "", "", "", ""}
+		if b := s.Business; b != nil {
+			rec[9], rec[10], rec[11] = seconds(b.Median), seconds(b.P90), seconds(b.Max)
+			if !math.IsNaN(b.WithinSLA) {
+				rec[12] = strconv.FormatFloat(b.WithinSLA, 'f', -1, 64)
+			}
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -234,6 +254,15 @@ type jsonStats struct {
 	Max       float64  `json:"max_s"`
 	SLA       *float64 `json:"sla_s"`
 	WithinSLA *float64 `json:"within_sla"`
+	// Business is the same in working time; absent without a calendar.
+	Business *jsonBusiness `json:"business,omitempty"`
+}
+
+type jsonBusiness struct {
+	Median    float64  `json:"median_s"`
+	P90       float64  `json:"p90_s"`
+	Max       float64  `json:"max_s"`
+	WithinSLA *float64 `json:"within_sla"`
 }
 
 type jsonReport struct {
@@ -259,6 +288,13 @@ func toJSON(rows []Stats) []jsonStats {
 			v := s.WithinSLA
 			j.WithinSLA = &v
 		}
+		if b := s.Business; b != nil {
+			j.Business = &jsonBusiness{Median: b.Median.Seconds(), P90: b.P90.Seconds(), Max: b.Max.Seconds()}
+			if !math.IsNaN(b.WithinSLA) {
+				v := b.WithinSLA
+				j.Business.WithinSLA = &v
+			}
+		}
 		out[i] = j
 	}
 	return out
@@ -275,89 +311,4 @@ func (r Report) renderJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(j)
-}
-
-//go:embed report.html.tmpl
-var htmlSource string
-
-var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
-
-type htmlRow struct {
-	Grouped                       bool
-	Group                         string
-	Interval, Count, Open         string
-	Median, P90, Max, SLA, Within string
-	// Bar geometry (SVG user units, 0..200).
-	MedianW, P90W, SLAX float64
-	HasBar, HasSLA      bool
-}
-
-type htmlSection struct {
-	Title   string
-	Grouped bool
-	Rows    []htmlRow
-}
-
-type htmlData struct {
-	Lang, Title, Period, Generated, MentionsLabel string
-	Mentions                                      int
-	T                                             texts
-	GroupHead                                     string
-	Sections                                      []htmlSection
-}
-
-const barWidth = 200.0
-
-func (r Report) htmlRows(rows []Stats, grouped bool, t texts) []htmlRow {
-	// Scale every bar of one interval to the largest p90 or SLA of that
-	// interval, so bars of different groups compare.
-	scale := map[Interval]time.Duration{}
-	for _, s := range rows {
-		scale[s.Interval] = max(scale[s.Interval], s.P90, s.SLA)
-	}
-	out := make([]htmlRow, len(rows))
-	for i, s := range rows {
-		h := htmlRow{Grouped: grouped, Group: s.Group, Interval: t.Intervals[s.Interval], Count: strconv.Itoa(s.Count),
-			Open: strconv.Itoa(s.Open), Median: r.durCell(s, s.Median, t), P90: r.durCell(s, s.P90, t),
-			Max: r.durCell(s, s.Max, t), SLA: r.slaCell(s, t), Within: r.within(s, t)}
-		if full := scale[s.Interval]; full > 0 {
-			f := func(d time.Duration) float64 { return math.Round(float64(d)/float64(full)*barWidth*10) / 10 }
-			h.HasBar = s.Count > 0
-			h.MedianW, h.P90W = f(s.Median), f(s.P90)
-			h.HasSLA, h.SLAX = s.SLA > 0, f(s.SLA)
-		}
-		out[i] = h
-	}
-	return out
-}
-
-func (r Report) renderHTML(w io.Writer) error {
-	t := r.texts()
-	d := htmlData{Lang: r.Language, Title: t.Title, Period: r.period(t), MentionsLabel: t.Mentions,
-		Mentions: r.Mentions, T: t, GroupHead: t.By[r.By],
-		Generated: r.GeneratedAt.In(cmpLoc(r.Location)).Format("2006-01-02 15:04 MST")}
-	if d.Lang == "" {
-		d.Lang = "en"
-	}
-	if r.By == "" {
-		d.Sections = []htmlSection{{Rows: r.htmlRows(r.Rows, false, t)}}
-	} else {
-		d.Sections = []htmlSection{
-			{Grouped: true, Rows: r.htmlRows(r.Rows, true, t)},
-			{Title: t.Totals, Rows: r.htmlRows(r.Totals, false, t)},
-		}
-	}
-	var b bytes.Buffer
-	if err := htmlTemplate.Execute(&b, d); err != nil {
-		return err
-	}
-	_, err := w.Write(b.Bytes())
-	return err
-}
-
-func cmpLoc(l *time.Location) *time.Location {
-	if l == nil {
-		return time.UTC
-	}
-	return l
 }

@@ -27,6 +27,10 @@
 //     reported value is a real observed interval.
 //   - WithinSLA is the share of samples ≤ the interval's SLA; with no SLA
 //     (zero) it is not reported (NaN in Stats, null in JSON, empty in CSV).
+//   - Business-hours figures (when Options.Calendar is set) measure the same
+//     samples counting only working time: the global calendar, or the
+//     recipient's own calendar in groups by recipient. The SLA applies to
+//     working time there.
 package report
 
 import (
@@ -48,7 +52,7 @@ type Options struct {
 	// Zero values are open.
 	Since, Until time.Time
 	// By groups the rows: "" (no grouping), "source", "label", "severity",
-	// "recipient" or "day".
+	// "recipient", "day" or "week" (ISO week, 2026-W47).
 	By string
 	// SLA is the target of each interval.
 	SLA config.SLA
@@ -57,10 +61,18 @@ type Options struct {
 	// Language of table and HTML headings: "es" or "en" (default). CSV
 	// headers and JSON keys are always English, for machines.
 	Language string
-	// Location is the time zone of "day" groups and printed times;
-	// default UTC.
+	// Location is the time zone of "day" and "week" groups and printed
+	// times; default UTC.
 	Location *time.Location
+	// Calendar, when set, adds business-hours figures measured on it.
+	Calendar *Calendar
+	// Calendars are the recipients' own calendars, used in groups by
+	// recipient; a recipient without one uses Calendar.
+	Calendars map[string]*Calendar
 }
+
+// Groupings lists the values Options.By accepts besides "".
+var Groupings = []string{"source", "label", "severity", "recipient", "day", "week"}
 
 // Interval names one measured interval of the ledger.
 type Interval string
@@ -106,6 +118,17 @@ type Stats struct {
 	// WithinSLA is the share (0..1) of samples within SLA; NaN if there is
 	// no SLA or no sample.
 	WithinSLA float64
+	// Business holds the same figures in working time; nil without a
+	// calendar.
+	Business *BusinessStats
+}
+
+// BusinessStats are the figures of one Stats counted in business hours.
+type BusinessStats struct {
+	Median, P90, Max time.Duration
+	// WithinSLA is the share of samples whose working time is within SLA;
+	// NaN if there is no SLA or no sample.
+	WithinSLA float64
 }
 
 // Report is a built report.
@@ -135,10 +158,8 @@ func Build(ctx context.Context, st *store.Store, opts Options) (Report, error) {
 	if opts.Language == "" {
 		opts.Language = "en"
 	}
-	switch opts.By {
-	case "", "source", "label", "severity", "recipient", "day":
-	default:
-		return Report{}, fmt.Errorf("report: unknown grouping %q (want source, label, severity, recipient or day)", opts.By)
+	if opts.By != "" && !slices.Contains(Groupings, opts.By) {
+		return Report{}, fmt.Errorf("report: unknown grouping %q (want source, label, severity, recipient, day or week)", opts.By)
 	}
 	if opts.Language != "es" && opts.Language != "en" {
 		return Report{}, fmt.Errorf("report: unknown language %q (want es or en)", opts.Language)
@@ -148,12 +169,16 @@ func Build(ctx context.Context, st *store.Store, opts Options) (Report, error) {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	r := Report{Options: opts, GeneratedAt: opts.Now(), Mentions: len(recs)}
-	total := newSamples()
+	total := newSamples(opts.Calendar)
 	groups := map[string]*samples{}
 	group := func(name string) *samples {
 		g, ok := groups[name]
 		if !ok {
-			g = newSamples()
+			cal := opts.Calendar
+			if c, ok := opts.Calendars[name]; ok && opts.By == "recipient" && cal != nil {
+				cal = c
+			}
+			g = newSamples(cal)
 			groups[name] = g
 		}
 		return g
@@ -170,6 +195,9 @@ func Build(ctx context.Context, st *store.Store, opts Options) (Report, error) {
 			group(severityGroup(rec.Verdict.Severity)).addLedger(l)
 		case "day":
 			group(l.PostedAt.In(opts.Location).Format(time.DateOnly)).addLedger(l)
+		case "week":
+			y, w := l.PostedAt.In(opts.Location).ISOWeek()
+			group(fmt.Sprintf("%04d-W%02d", y, w)).addLedger(l)
 		case "recipient":
 			per, err := perRecipient(ctx, st, rec)
 			if err != nil {
@@ -254,11 +282,13 @@ func earliest(a, b time.Time) time.Time {
 // samples collects the intervals of one group.
 type samples struct {
 	d    map[Interval][]time.Duration
+	bh   map[Interval][]time.Duration
 	open map[Interval]int
+	cal  *Calendar
 }
 
-func newSamples() *samples {
-	return &samples{d: map[Interval][]time.Duration{}, open: map[Interval]int{}}
+func newSamples(cal *Calendar) *samples {
+	return &samples{d: map[Interval][]time.Duration{}, bh: map[Interval][]time.Duration{}, open: map[Interval]int{}, cal: cal}
 }
 
 func (s *samples) addLedger(l escucha.Ledger) {
@@ -275,13 +305,21 @@ func (s *samples) add(i Interval, start, end time.Time) {
 		s.open[i]++
 	default:
 		s.d[i] = append(s.d[i], max(end.Sub(start), 0))
+		if s.cal != nil {
+			s.bh[i] = append(s.bh[i], s.cal.Between(start, end))
+		}
 	}
 }
 
 func (s *samples) stats(group string, sla config.SLA) []Stats {
 	out := make([]Stats, 0, len(Intervals))
 	for _, i := range Intervals {
-		out = append(out, summarize(i, group, s.d[i], s.open[i], i.SLA(sla)))
+		st := summarize(i, group, s.d[i], s.open[i], i.SLA(sla))
+		if s.cal != nil {
+			b := summarize(i, group, s.bh[i], 0, i.SLA(sla))
+			st.Business = &BusinessStats{Median: b.Median, P90: b.P90, Max: b.Max, WithinSLA: b.WithinSLA}
+		}
+		out = append(out, st)
 	}
 	return out
 }

@@ -271,8 +271,8 @@ func TestRenderFormats(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, CSVHeader, recs[0])
 	require.Len(t, recs, 1+len(r.Rows))
-	require.Equal(t, []string{"elena", "post_to_alert", "5", "0", "30", "100", "100", "30", "0.6"}, recs[1])
-	require.Equal(t, []string{"pablo", "alert_to_ack", "1", "0", "30", "30", "30", "900", "1"}, recs[6])
+	require.Equal(t, []string{"elena", "post_to_alert", "5", "0", "30", "100", "100", "30", "0.6", "", "", "", ""}, recs[1])
+	require.Equal(t, []string{"pablo", "alert_to_ack", "1", "0", "30", "30", "30", "900", "1", "", "", "", ""}, recs[6])
 
 	var j bytes.Buffer
 	require.NoError(t, r.Render(&j, "json"))
