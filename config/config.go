@@ -170,6 +170,8 @@ type Recipient struct {
 	Password SecretRef `mapstructure:"password"`
 	// BusinessHours overrides report.business_hours for this person (in Timezone).
 	BusinessHours *BusinessHours `mapstructure:"business_hours"`
+	// RecipientAlerting holds this person's budget and quiet_hours.
+	RecipientAlerting `mapstructure:",squash"`
 	// RecipientDelivery holds the push channels (ntfy, webhook) of this person.
 	RecipientDelivery `mapstructure:",squash"`
 }
@@ -186,6 +188,8 @@ type Route struct {
 	Recipients []string `mapstructure:"recipients"`
 	// Continue lets later routes match too (default false: first match wins).
 	Continue bool `mapstructure:"continue"`
+	// RouteAlerting holds the route's group and escalation.
+	RouteAlerting `mapstructure:",squash"`
 }
 
 // Match selects mentions; empty fields match everything.

@@ -92,6 +92,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateSources()...)
 	errs = append(errs, c.validateRecipients()...)
+	errs = append(errs, c.validateAlerting()...)
 	errs = append(errs, c.validateWeb()...)
 	errs = append(errs, c.validateDelivery()...)
 	for name, d := range map[string]time.Duration{

@@ -27,10 +27,6 @@ type User struct {
 	Recipient string `mapstructure:"recipient"`
 }
 
-// Alerting configures how alerts reach phones beyond NATS: escalation,
-// fatigue control and push gateways. See the recipients and routes too.
-type Alerting struct{}
-
 // Roles of web users.
 const (
 	// RoleComms works the review inbox: reads and acts on mentions.
