@@ -2,12 +2,17 @@ package notifier
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +51,14 @@ type Broker struct {
 // connection exists), NATS over WebSocket without TLS on
 // Embedded.WebsocketPort when it is positive, and an in-process client
 // connection. A port already in use is an error naming the address.
+//
+// When a recipient has a password or nats.user is set, the embedded server
+// requires authentication (see embeddedUsers): each such recipient becomes
+// a user who may only read <prefix>.alerts.<r> and write
+// <prefix>.actions.<r>; escucha connects as ServiceUser with a random
+// password; nats.user gets every permission; LocalUser (password file in
+// the data dir) may send actions. The WebSocket listener accepts browsers
+// from http.public_url's origin only.
 //
 // The logger is used as given (the caller names the component).
 //
@@ -89,12 +102,18 @@ func startEmbedded(ctx context.Context, cfg config.Config, logger *slog.Logger) 
 			return nil, err
 		}
 	}
-	if e.WebsocketPort > 0 {
-		opts.Websocket = server.WebsocketOpts{Host: host, Port: e.WebsocketPort, NoTLS: true}
+	if e.WebsocketPort > 0 || e.WebsocketPort == -1 {
+		opts.Websocket = server.WebsocketOpts{Host: host, Port: e.WebsocketPort, NoTLS: true,
+			AllowedOrigins: allowedOrigins(cfg.HTTP.PublicURL)}
 		if err := checkFree(host, e.WebsocketPort, "nats.embedded.websocket_port"); err != nil {
 			return nil, err
 		}
 	}
+	users, servicePW, err := embeddedUsers(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded NATS: %w", err)
+	}
+	opts.Users = users
 	ns, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded NATS: %w", err)
@@ -108,15 +127,20 @@ func startEmbedded(ctx context.Context, cfg config.Config, logger *slog.Logger) 
 		return nil, fmt.Errorf("start embedded NATS (client %s, store %s): %w", listenAddr(opts), opts.StoreDir, err)
 	}
 	b := &Broker{ns: ns, wsPort: e.WebsocketPort, logger: logger, closed: make(chan struct{})}
-	nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("escucha"),
-		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }))
+	copts := []nats.Option{nats.InProcessServer(ns), nats.Name("escucha"),
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) })}
+	if servicePW != "" {
+		copts = append(copts, nats.UserInfo(ServiceUser, servicePW))
+	}
+	nc, err := nats.Connect("", copts...)
 	if err != nil {
 		ns.Shutdown()
 		ns.WaitForShutdown()
 		return nil, fmt.Errorf("connect to embedded NATS: %w", err)
 	}
 	b.nc = nc
-	logger.Info("embedded NATS started", "client_url", b.ClientURL(), "websocket_url", b.WebsocketURL(), "store_dir", opts.StoreDir)
+	logger.Info("embedded NATS started", "client_url", b.ClientURL(), "websocket_url", b.WebsocketURL(),
+		"store_dir", opts.StoreDir, "auth_required", len(users) > 0)
 	return b, nil
 }
 
@@ -267,7 +291,7 @@ func (b *Broker) ClientURL() string {
 // WebsocketURL returns the ws:// URL of the embedded server's WebSocket
 // listener, or "" when there is none.
 func (b *Broker) WebsocketURL() string {
-	if b.ns == nil || b.wsPort <= 0 {
+	if b.ns == nil || b.wsPort == 0 {
 		return ""
 	}
 	u, err := url.Parse(b.ns.WebsocketURL())
@@ -364,3 +388,183 @@ func (l *serverLogger) Debugf(format string, v ...any) { l.logger.Debug(fmt.Spri
 
 // Tracef logs at debug level.
 func (l *serverLogger) Tracef(format string, v ...any) { l.logger.Debug(fmt.Sprintf(format, v...)) }
+
+// NATS users of the embedded server when it requires authentication.
+// Recipient ids are subject tokens and cannot contain '$', so these names
+// never collide with a recipient's user.
+const (
+	// ServiceUser is escucha's own in-process connection; its password is
+	// random, made at every start and never leaves the process.
+	ServiceUser = "$escucha"
+	// LocalUser may send actions (`escucha ack` while the daemon runs); its
+	// password is kept in <data_dir>/nats-local.password (mode 0600), so
+	// only whoever can read the data dir (and so the store) can use it.
+	LocalUser = "$escucha-local"
+	// localPasswordFile is LocalUser's password file under the data dir.
+	localPasswordFile = "nats-local.password"
+)
+
+// AuthRequired reports whether the embedded server for cfg requires
+// credentials: when a recipient has a password or nats.user is set.
+func AuthRequired(cfg config.Config) bool {
+	if cfg.NATS.User != "" {
+		return true
+	}
+	for _, r := range cfg.Recipients {
+		if r.Password.IsSet() {
+			return true
+		}
+	}
+	return false
+}
+
+// RecipientPermissions returns the NATS permissions of a recipient's user:
+// subscribe only to <prefix>.alerts.<r> and to its own reply inbox
+// _INBOX_<r>.> (the client sets that inbox prefix), publish only to
+// <prefix>.actions.<r>. The server refuses anything else.
+func RecipientPermissions(prefix, recipient string) *server.Permissions {
+	if prefix == "" {
+		prefix = defaultPrefix
+	}
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{Allow: []string{prefix + ".actions." + recipient}},
+		Subscribe: &server.SubjectPermission{Allow: []string{
+			prefix + ".alerts." + recipient,
+			InboxPrefix(recipient) + ".>",
+		}},
+	}
+}
+
+// InboxPrefix is the reply-inbox prefix a recipient's client must use
+// (nats.CustomInboxPrefix), since its user may subscribe to no other inbox.
+func InboxPrefix(recipient string) string { return "_INBOX_" + recipient }
+
+// embeddedUsers returns the users of the embedded server, or none when
+// no authentication is required, and the service user's password.
+//
+//   - ServiceUser: all permissions, random password (in-process only).
+//   - nats.user / nats.password: all permissions, for operators' tools
+//     (`nats sub`) and the CLI.
+//   - LocalUser: publish <prefix>.actions.>, subscribe _INBOX.>, for the
+//     CLI without nats.user.
+//   - each recipient with a password: RecipientPermissions.
+func embeddedUsers(cfg config.Config) ([]*server.User, string, error) {
+	if !AuthRequired(cfg) {
+		return nil, "", nil
+	}
+	prefix := cfg.NATS.Prefix
+	if prefix == "" {
+		prefix = defaultPrefix
+	}
+	service, err := randomSecret()
+	if err != nil {
+		return nil, "", err
+	}
+	local, err := localPassword(cfg.DataDir)
+	if err != nil {
+		return nil, "", err
+	}
+	users := []*server.User{
+		{Username: ServiceUser, Password: service},
+		{Username: LocalUser, Password: local, Permissions: &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: []string{prefix + ".actions.>"}},
+			Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
+		}},
+	}
+	if cfg.NATS.User != "" {
+		pw, err := cfg.NATS.Password.Resolve()
+		if err != nil {
+			return nil, "", fmt.Errorf("nats.password: %w", err)
+		}
+		if pw == "" {
+			return nil, "", errors.New("nats.user is set but nats.password is empty")
+		}
+		users = append(users, &server.User{Username: cfg.NATS.User, Password: pw})
+	}
+	names := make([]string, 0, len(cfg.Recipients))
+	for id, r := range cfg.Recipients {
+		if r.Password.IsSet() {
+			names = append(names, id)
+		}
+	}
+	slices.Sort(names)
+	for _, id := range names {
+		if !validToken(id) {
+			return nil, "", fmt.Errorf("recipients.%s: not a NATS subject token", id)
+		}
+		pw, err := cfg.Recipients[id].Password.Resolve()
+		if err != nil {
+			return nil, "", fmt.Errorf("recipients.%s.password: %w", id, err)
+		}
+		if pw == "" {
+			return nil, "", fmt.Errorf("recipients.%s.password: the secret %s is empty", id, cfg.Recipients[id].Password)
+		}
+		users = append(users, &server.User{Username: id, Password: pw, Permissions: RecipientPermissions(prefix, id)})
+	}
+	return users, service, nil
+}
+
+// LocalCredentials returns LocalUser and its password from the data dir,
+// for the CLI to reach a running daemon whose embedded server requires
+// authentication. A missing file gives an error wrapping fs.ErrNotExist.
+func LocalCredentials(dataDir string) (user, password string, err error) {
+	data, err := os.ReadFile(filepath.Join(dataDir, localPasswordFile))
+	if err != nil {
+		return "", "", fmt.Errorf("read local NATS credentials: %w", err)
+	}
+	return LocalUser, strings.TrimSpace(string(data)), nil
+}
+
+// localPassword reads LocalUser's password, creating the file (0600) with
+// a random one the first time.
+func localPassword(dataDir string) (string, error) {
+	if _, pw, err := LocalCredentials(dataDir); err == nil && pw != "" {
+		return pw, nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	pw, err := randomSecret()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(dataDir, localPasswordFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(pw+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write local NATS credentials: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("write local NATS credentials: %w", err)
+	}
+	return pw, nil
+}
+
+func randomSecret() (string, error) {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate secret: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// allowedOrigins returns the browser origins that may open the WebSocket:
+// that of http.public_url, and its localhost/127.0.0.1 twin. None (any
+// origin) when public_url is unset or unparsable.
+func allowedOrigins(publicURL string) []string {
+	u, err := url.Parse(publicURL)
+	if publicURL == "" || err != nil || u.Host == "" {
+		return nil
+	}
+	out := []string{u.Scheme + "://" + u.Host}
+	host, port := u.Hostname(), u.Port()
+	twin := map[string]string{"127.0.0.1": "localhost", "localhost": "127.0.0.1"}[host]
+	if twin != "" {
+		if port != "" {
+			twin = net.JoinHostPort(twin, port)
+		}
+		out = append(out, u.Scheme+"://"+twin)
+	}
+	return out
+}

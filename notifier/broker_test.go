@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -221,4 +223,123 @@ func TestStartBrokerExternalAuthNeverLogsSecrets(t *testing.T) {
 	if err != nil {
 		require.NotContains(t, err.Error(), secret)
 	}
+}
+
+func TestEmbeddedRecipientPermissions(t *testing.T) {
+	t.Setenv("TEST_ESCUCHA_ELENA_PW", "elena-pw")
+	t.Setenv("TEST_ESCUCHA_BOB_PW", "bob-pw")
+	cfg := brokerConfig(t, -1)
+	cfg.NATS.Embedded.WebsocketPort = -1
+	cfg.Recipients = map[string]config.Recipient{
+		"elena": {Password: config.SecretRef{Env: "TEST_ESCUCHA_ELENA_PW"}},
+		"bob":   {Password: config.SecretRef{Env: "TEST_ESCUCHA_BOB_PW"}},
+		"comms": {}, // no password: no NATS user
+	}
+	b, err := StartBroker(t.Context(), cfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	require.True(t, b.Connected(), "escucha's own connection authenticates as the service user")
+
+	// The daemon answers actions (the notifier's role) on its connection.
+	_, err = b.Conn().Subscribe("escucha.actions.*", func(m *nats.Msg) { _ = m.Respond([]byte(`{"ok":true}`)) })
+	require.NoError(t, err)
+	require.NoError(t, b.Conn().Flush())
+
+	_, err = nats.Connect(b.ClientURL())
+	require.ErrorContains(t, err, "Authorization Violation", "anonymous clients are refused")
+	_, err = nats.Connect(b.ClientURL(), nats.UserInfo("elena", "bob-pw"))
+	require.ErrorContains(t, err, "Authorization Violation")
+	_, err = nats.Connect(b.ClientURL(), nats.UserInfo("comms", ""))
+	require.ErrorContains(t, err, "Authorization Violation", "a recipient without password has no user")
+
+	for name, url := range map[string]string{"tcp": b.ClientURL(), "websocket": b.WebsocketURL()} {
+		t.Run(name, func(t *testing.T) {
+			violations := make(chan string, 10)
+			phone, err := nats.Connect(url, nats.UserInfo("elena", "elena-pw"),
+				nats.CustomInboxPrefix(InboxPrefix("elena")),
+				nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err.Error() }))
+			require.NoError(t, err)
+			defer phone.Close()
+
+			// Her own alerts reach her.
+			own, err := phone.SubscribeSync("escucha.alerts.elena")
+			require.NoError(t, err)
+			require.NoError(t, phone.Flush())
+			require.NoError(t, b.Conn().Publish("escucha.alerts.elena", []byte("for elena")))
+			msg, err := own.NextMsg(5 * time.Second)
+			require.NoError(t, err)
+			require.Equal(t, "for elena", string(msg.Data))
+
+			// Bob's are refused by the server, and so are wildcards.
+			for _, subj := range []string{"escucha.alerts.bob", "escucha.alerts.*", "escucha.>", "_INBOX_bob.>"} {
+				_, err = phone.SubscribeSync(subj)
+				require.NoError(t, err) // the refusal is asynchronous
+				select {
+				case v := <-violations:
+					require.Contains(t, v, "Permissions Violation for Subscription to \""+subj+"\"")
+				case <-time.After(5 * time.Second):
+					t.Fatalf("server accepted elena's subscription to %s", subj)
+				}
+			}
+
+			// She acts on her own alerts with request/reply, never on Bob's.
+			rep, err := phone.Request("escucha.actions.elena", []byte(`{}`), 5*time.Second)
+			require.NoError(t, err)
+			require.JSONEq(t, `{"ok":true}`, string(rep.Data))
+			require.NoError(t, phone.Publish("escucha.actions.bob", []byte(`{}`)))
+			select {
+			case v := <-violations:
+				require.Contains(t, v, "Permissions Violation for Publish to \"escucha.actions.bob\"")
+			case <-time.After(5 * time.Second):
+				t.Fatal("server accepted elena's publish to escucha.actions.bob")
+			}
+		})
+	}
+
+	// The CLI reaches the daemon with the local credentials from the data dir.
+	user, pw, err := LocalCredentials(cfg.DataDir)
+	require.NoError(t, err)
+	cli, err := nats.Connect(b.ClientURL(), nats.UserInfo(user, pw))
+	require.NoError(t, err)
+	defer cli.Close()
+	rep, err := cli.Request("escucha.actions.bob", []byte(`{}`), 5*time.Second)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"ok":true}`, string(rep.Data))
+}
+
+func TestEmbeddedAdminUserAndStableLocalPassword(t *testing.T) {
+	t.Setenv("TEST_ESCUCHA_ADMIN_PW", "admin-pw")
+	cfg := brokerConfig(t, -1)
+	cfg.NATS.User = "ops"
+	cfg.NATS.Password = config.SecretRef{Env: "TEST_ESCUCHA_ADMIN_PW"}
+	b, err := StartBroker(t.Context(), cfg, nil)
+	require.NoError(t, err)
+	admin, err := nats.Connect(b.ClientURL(), nats.UserInfo("ops", "admin-pw"))
+	require.NoError(t, err)
+	sub, err := admin.SubscribeSync("escucha.alerts.>")
+	require.NoError(t, err)
+	require.NoError(t, admin.Flush())
+	require.NoError(t, b.Conn().Publish("escucha.alerts.elena", []byte("x")))
+	_, err = sub.NextMsg(5 * time.Second)
+	require.NoError(t, err, "nats.user may read every alert")
+	admin.Close()
+	_, pw1, err := LocalCredentials(cfg.DataDir)
+	require.NoError(t, err)
+	require.NoError(t, b.Close())
+
+	b, err = StartBroker(t.Context(), cfg, nil)
+	require.NoError(t, err)
+	defer b.Close()
+	_, pw2, err := LocalCredentials(cfg.DataDir)
+	require.NoError(t, err)
+	require.Equal(t, pw1, pw2, "the local password survives a restart")
+	fi, err := os.Stat(filepath.Join(cfg.DataDir, localPasswordFile))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
+
+func TestAllowedOrigins(t *testing.T) {
+	require.Equal(t, []string{"http://127.0.0.1:8080", "http://localhost:8080"}, allowedOrigins("http://127.0.0.1:8080/"))
+	require.Equal(t, []string{"https://escucha.example"}, allowedOrigins("https://escucha.example/base"))
+	require.Nil(t, allowedOrigins(""))
 }
