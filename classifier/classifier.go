@@ -1,0 +1,664 @@
+// Package classifier owns escucha's judgement of a text: an explainable,
+// rule-based, bilingual (Spanish and English) classifier that labels a
+// post complaint, suggestion or other, grades complaints low, medium,
+// high or critical, tells whether the post names or addresses the CEO, and
+// lists the rules that fired with the words they matched.
+//
+// The rules are data: rules/es.yaml and rules/en.yaml are embedded, and a
+// company adds its own file (keywords, products, handles, competitors,
+// rules), validated on load with errors that name file, line and rule, and
+// re-read by Reload without a restart. The package does no I/O besides
+// reading that file, so `escucha classify`, `escucha replay` and the daemon
+// share it unchanged.
+//
+// How a text is judged, in one pass:
+//
+//	text ─► normalise (NFKC, case and accent folding, elongations, hashtags,
+//	        emoji and emoticons, URLs, handles) ─► detect language (es/en)
+//	     ─► expand abbreviations and variants ("xq", "tenés", "celular")
+//	     ─► match every rule pattern from an index keyed by word
+//	     ─► negation, contrast, irony, competitor and news signals
+//	     ─► scores for complaint, suggestion and other ─► label, severity, score
+package classifier
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	escucha "github.com/escucha/escucha"
+	"github.com/escucha/escucha/config"
+)
+
+// DefaultThreshold is the score under which a verdict is low confidence
+// when Options.Threshold is zero.
+const DefaultThreshold = 0.5
+
+// Options configure a Classifier.
+type Options struct {
+	// Brand is the brand's name, keywords and handles.
+	Brand config.Brand
+	// CEO is the CEO's name, handles and aliases; naming them sets Verdict.CEO.
+	CEO config.CEO
+	// RulesFile is an optional company rules file ("" = built-in rules only).
+	RulesFile string
+	// Threshold is the score under which Verdict.LowConfidence is true
+	// (0 means DefaultThreshold).
+	Threshold float64
+}
+
+// Classifier judges texts. It is safe for concurrent use.
+type Classifier struct {
+	opts      Options
+	threshold float64
+	rs        atomic.Pointer[ruleset]
+	pool      sync.Pool
+	now       func() time.Time
+}
+
+// New compiles the built-in rules and the company's rules file. Errors name
+// the file, line and rule at fault (see RuleError).
+func New(opts Options) (*Classifier, error) {
+	rs, err := compile(opts)
+	if err != nil {
+		return nil, fmt.Errorf("load classifier rules: %w", err)
+	}
+	c := &Classifier{opts: opts, threshold: opts.Threshold, now: time.Now}
+	if c.threshold <= 0 {
+		c.threshold = DefaultThreshold
+	}
+	c.rs.Store(rs)
+	c.pool.New = func() any { return new(doc) }
+	return c, nil
+}
+
+// Reload re-reads the rules file and swaps the new rules in atomically.
+// On error the old rules stay in force and the error names file, line and
+// rule.
+func (c *Classifier) Reload() error {
+	rs, err := compile(c.opts)
+	if err != nil {
+		return fmt.Errorf("reload classifier rules: %w", err)
+	}
+	c.rs.Store(rs)
+	return nil
+}
+
+// Threshold returns the score under which a verdict is low confidence.
+func (c *Classifier) Threshold() float64 { return c.threshold }
+
+// Classify judges one text. lang is "es", "en" or "" to detect it. The
+// verdict's ClassifiedAt is set to the current time. Classify never panics
+// and is safe for concurrent use.
+func (c *Classifier) Classify(text, lang string) (v escucha.Verdict) {
+	defer func() {
+		if r := recover(); r != nil {
+			v = escucha.Verdict{Label: escucha.LabelOther, Lang: lang, LowConfidence: true, Rules: []escucha.RuleHit{}}
+		}
+	}()
+	d := c.pool.Get().(*doc)
+	defer c.pool.Put(d)
+	rs := c.rs.Load()
+	res := rs.run(d, text, lang)
+	v = escucha.Verdict{
+		Label:        res.label,
+		Severity:     res.severity,
+		Lang:         langNames[res.lang],
+		CEO:          res.ceo,
+		Score:        res.score,
+		Rules:        make([]escucha.RuleHit, 0, len(res.fired)),
+		ClassifiedAt: c.now(),
+	}
+	v.LowConfidence = res.score < c.threshold
+	for _, f := range res.fired {
+		r := &rs.rules[f.rule]
+		h := escucha.RuleHit{ID: r.id, Weight: round3(f.weight), Explanation: r.explain}
+		for _, sp := range d.spans[f.spanFrom:f.spanTo] {
+			h.Spans = append(h.Spans, escucha.Span{Start: int(sp.s), End: int(sp.e)})
+		}
+		v.Rules = append(v.Rules, h)
+	}
+	return v
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// hit is one pattern match over tokens [start, end].
+type hit struct {
+	rule       int32
+	start, end int32
+}
+
+type span struct{ s, e int32 }
+
+// fired is one rule in a verdict.
+type fired struct {
+	rule             int32
+	weight           float64
+	spanFrom, spanTo int32
+	first            int32 // first token, for ordering
+}
+
+// result is a verdict without allocations.
+type result struct {
+	label    escucha.Label
+	severity escucha.Severity
+	lang     int
+	ceo      bool
+	score    float64
+	fired    []fired
+}
+
+// The prior score of "other": a post needs evidence to be flagged.
+const otherPrior = 1.0
+
+// run classifies text using d's buffers.
+func (rs *ruleset) run(d *doc, text, lang string) result {
+	d.reset(text)
+	d.tokenize()
+	l, mask := rs.detect(d, lang)
+	d.lang = l
+	rs.expand(d, l)
+	rs.lookup(d)
+	rs.match(d, mask)
+	return rs.decide(d, l)
+}
+
+// detect picks the language from stop words unless one is given, and
+// reports which rule languages to run (both for code-switched posts).
+func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
+	var n [2]int
+	for i := range d.toks {
+		if d.toks[i].kind != kWord {
+			continue
+		}
+		w := d.norm(i)
+		for l := range 2 {
+			if rs.langs[l].stop[string(w)] {
+				n[l]++
+			}
+		}
+	}
+	l := -1
+	switch lang {
+	case "es":
+		l = langES
+	case "en":
+		l = langEN
+	}
+	if l < 0 {
+		switch {
+		case n[langES] > n[langEN]:
+			l = langES
+		case n[langEN] > n[langES]:
+			l = langEN
+		default:
+			l = langEN
+			for _, r := range d.text {
+				if r == 'ñ' || r == '¿' || r == '¡' || r == 'á' || r == 'é' || r == 'í' || r == 'ó' || r == 'ú' {
+					l = langES
+					break
+				}
+			}
+		}
+	}
+	mask := uint8(1) << l
+	o := 1 - l
+	if n[o] >= 2 && n[o]*3 >= n[l] {
+		mask |= 1 << o // code-switched: run both languages' rules
+	}
+	return l, mask
+}
+
+// expand replaces abbreviations and variants with their full words.
+func (rs *ruleset) expand(d *doc, l int) {
+	ab := rs.langs[l].abbrev
+	if len(ab) == 0 {
+		return
+	}
+	any := false
+	for i := range d.toks {
+		if d.toks[i].kind == kWord {
+			if _, ok := ab[string(d.norm(i))]; ok {
+				any = true
+				break
+			}
+		}
+	}
+	if !any {
+		return
+	}
+	d.tmp = d.tmp[:0]
+	for i := range d.toks {
+		t := d.toks[i]
+		if t.kind == kWord {
+			if rep, ok := ab[string(d.norm(i))]; ok {
+				for _, w := range rep {
+					ns := len(d.buf)
+					d.buf = append(d.buf, w...)
+					nt := token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded}
+					d.buf = append(d.buf, ' ')
+					d.tmp = append(d.tmp, nt)
+				}
+				continue
+			}
+		}
+		d.tmp = append(d.tmp, t)
+	}
+	d.toks, d.tmp = d.tmp, d.toks
+}
+
+// lookup finds the vocabulary ids each token matches.
+func (rs *ruleset) lookup(d *doc) {
+	for i := range d.toks {
+		d.idAt = append(d.idAt, int32(len(d.ids)))
+		t := &d.toks[i]
+		w := d.buf[t.ns:t.ne]
+		switch t.kind {
+		case kNum:
+			d.ids = append(d.ids, idNum)
+		case kTime:
+			d.ids = append(d.ids, idTime, idNum)
+		case kCur:
+			d.ids = append(d.ids, idCur)
+		case kURL:
+			d.ids = append(d.ids, idURL)
+			continue
+		case kHandle:
+			d.ids = append(d.ids, idHandle)
+		case kEmoji:
+			d.ids = append(d.ids, idEmoji)
+		}
+		if t.flags&fCaps != 0 {
+			d.ids = append(d.ids, idCaps)
+		}
+		if id, ok := rs.vocab[string(w)]; ok {
+			d.ids = append(d.ids, id)
+		}
+		if t.kind == kWord && rs.maxPre > 0 {
+			hi := min(len(w), rs.maxPre)
+			for n := rs.minPre; n <= hi; n++ {
+				if id, ok := rs.prefix[string(w[:n])]; ok {
+					d.ids = append(d.ids, id)
+				}
+			}
+		}
+	}
+	d.idAt = append(d.idAt, int32(len(d.ids)))
+}
+
+func (d *doc) has(i int, ids []int32) bool {
+	for _, a := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+		for _, b := range ids {
+			if a == b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// match runs every pattern whose first word occurs in the text.
+func (rs *ruleset) match(d *doc, mask uint8) {
+	n := len(d.toks)
+	for i := range n {
+		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+			for _, pi := range rs.index[id] {
+				p := &rs.patterns[pi]
+				r := &rs.rules[p.rule]
+				if r.langMask&mask == 0 {
+					continue
+				}
+				end, ok := rs.matchFrom(d, p, i)
+				if !ok {
+					continue
+				}
+				if r.sentence && !d.inQuestion(i, end) {
+					continue
+				}
+				d.hits = append(d.hits, hit{rule: p.rule, start: int32(i), end: int32(end)})
+			}
+		}
+	}
+	for _, rr := range rs.regexes {
+		if rs.rules[rr.rule].langMask&mask == 0 {
+			continue
+		}
+		for _, m := range rr.re.FindAllIndex(d.buf, 4) {
+			s, e := d.tokAt(int32(m[0]), int32(m[1]))
+			if s >= 0 {
+				d.hits = append(d.hits, hit{rule: rr.rule, start: s, end: e})
+			}
+		}
+	}
+}
+
+// tokAt maps a byte range of d.buf to the tokens it covers.
+func (d *doc) tokAt(a, b int32) (int32, int32) {
+	s, e := int32(-1), int32(-1)
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.ne > a && t.ns < b {
+			if s < 0 {
+				s = int32(i)
+			}
+			e = int32(i)
+		}
+	}
+	return s, e
+}
+
+// inQuestion reports whether the sentence holding tokens [s, e] has a
+// question mark.
+func (d *doc) inQuestion(s, e int) bool {
+	for j := e + 1; j < len(d.toks); j++ {
+		t := &d.toks[j]
+		if t.flags&fSentEnd != 0 {
+			if d.buf[t.ns] == '?' {
+				return true
+			}
+			break
+		}
+	}
+	for j := s - 1; j >= 0; j-- {
+		t := &d.toks[j]
+		if t.flags&fSentEnd != 0 {
+			return d.buf[t.ns] == '?' && t.os+1 == t.oe && d.text[t.os] != '?' // "¿" opens the question
+		}
+	}
+	return false
+}
+
+// matchFrom matches p with its first element at token i; it returns the
+// last token matched.
+func (rs *ruleset) matchFrom(d *doc, p *pattern, i int) (int, bool) {
+	pos := i
+	for k := 1; k < len(p.elems); k++ {
+		e := &p.elems[k]
+		found := -1
+		for j := pos + 1; j <= pos+1+e.gap && j < len(d.toks); j++ {
+			if d.has(j, e.ids) {
+				found = j
+				break
+			}
+			if d.toks[j].flags&fSentEnd != 0 {
+				break
+			}
+		}
+		if found < 0 {
+			return 0, false
+		}
+		pos = found
+	}
+	return pos, true
+}
+
+// negated reports whether a negation word governs token i: one of the
+// three tokens before it in the same clause.
+func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		if d.toks[j].flags&fClause != 0 {
+			return 0, false
+		}
+		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
+			if rs.negator[id]&(1<<l) != 0 {
+				return j, true
+			}
+			if rs.contrast[id]&(1<<l) != 0 {
+				return 0, false
+			}
+		}
+	}
+	return 0, false
+}
+
+// sentenceOf returns the index of the sentence holding token i.
+func (d *doc) sentenceBounds(i int) (int, int) {
+	s := i
+	for s > 0 && d.toks[s-1].flags&fSentEnd == 0 {
+		s--
+	}
+	e := i
+	for e < len(d.toks)-1 && d.toks[e].flags&fSentEnd == 0 {
+		e++
+	}
+	return s, e
+}
+
+// decide turns hits into a verdict.
+func (rs *ruleset) decide(d *doc, l int) result {
+	res := result{lang: l, label: escucha.LabelOther}
+	d.fired = d.fired[:0]
+	d.spans = d.spans[:0]
+	ld := &rs.langs[l]
+
+	// Last contrast word ("pero", "but") that has words after it.
+	contrast := -1
+	for i := len(d.toks) - 2; i >= 0; i-- {
+		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+			if rs.contrast[id]&(1<<l) != 0 {
+				contrast = i
+				break
+			}
+		}
+		if contrast >= 0 {
+			break
+		}
+	}
+	// Competitor and brand sentences.
+	var compSent, brandSent []int
+	for _, h := range d.hits {
+		r := &rs.rules[h.rule]
+		if r.class != clsEntity {
+			continue
+		}
+		s, _ := d.sentenceBounds(int(h.start))
+		switch r.entity {
+		case entCompetitor:
+			compSent = append(compSent, s)
+		case entBrand:
+			brandSent = append(brandSent, s)
+		case entCEO:
+			res.ceo = true
+		}
+	}
+
+	var sc, ss, so, praise, sarcasm float64
+	damp := 1.0
+	var negSpans, contrastUsed, compUsed bool
+	negFirst := int32(-1)
+	minor := false
+	sev := escucha.SeverityNone
+
+	// Hits grouped by rule, in text order.
+	slices.SortStableFunc(d.hits, func(a, b hit) int { return int(a.rule) - int(b.rule) })
+	for hi := 0; hi < len(d.hits); {
+		h := d.hits[hi]
+		r := &rs.rules[h.rule]
+		hj := hi
+		for hj < len(d.hits) && d.hits[hj].rule == h.rule {
+			hj++
+		}
+		group := d.hits[hi:hj]
+		hi = hj
+		if r.class == clsEntity {
+			if r.entity == entCEO {
+				rs.addFired(d, ld.signals["ceo"], 0, group)
+			}
+			continue
+		}
+		best := math.Inf(-1)
+		kept := 0
+		for _, g := range group {
+			w := r.weight
+			if r.class == clsPraise && rs.overlapsNonPraise(d, g) {
+				continue // "genial" inside "sería genial que…" is not praise
+			}
+			if r.negatable {
+				if j, ok := rs.negated(d, int(g.start), l); ok {
+					if r.class == clsComplaint || r.class == clsPraise || r.class == clsSarcasm {
+						negSpans = true
+						if negFirst < 0 {
+							negFirst = int32(j)
+						}
+					}
+					continue
+				}
+			}
+			if contrast >= 0 {
+				switch {
+				case int(g.start) > contrast && (r.class == clsComplaint || r.class == clsSuggestion):
+					w *= 1.25
+					contrastUsed = true
+				case int(g.end) < contrast && r.class == clsPraise:
+					w *= 0.5
+					contrastUsed = true
+				}
+			}
+			if len(compSent) > 0 && r.class == clsComplaint {
+				s, _ := d.sentenceBounds(int(g.start))
+				if slices.Contains(compSent, s) && !slices.Contains(brandSent, s) {
+					w *= 0.2
+					compUsed = true
+				}
+			}
+			best = max(best, w)
+			group[kept] = g
+			kept++
+		}
+		if kept == 0 {
+			continue
+		}
+		w := best
+		switch r.class {
+		case clsComplaint:
+			sc += w
+		case clsSuggestion:
+			ss += w
+		case clsOther:
+			so += w
+		case clsPraise:
+			praise += w
+		case clsSarcasm:
+			sarcasm += w
+		case clsSeverity:
+			sc += w
+		}
+		if r.ceo {
+			res.ceo = true
+		}
+		if r.damp > 0 {
+			damp = min(damp, r.damp)
+		}
+		if r.minor {
+			minor = true
+		} else if r.severity.Rank() > sev.Rank() {
+			sev = r.severity
+		}
+		rs.addFired(d, h.rule, w, group[:kept])
+	}
+	if negSpans {
+		if id, ok := ld.signals["negation"]; ok {
+			_ = negFirst
+			rs.addFiredSpan(d, id, 0, negFirst)
+		}
+	}
+	if contrastUsed {
+		rs.addFiredSpan(d, ld.signals["contrast"], 0, int32(contrast))
+	}
+	if compUsed {
+		rs.addFired(d, ld.signals["competitor"], 0, nil)
+	}
+	// Irony: praise next to a grievance or an irony marker is a complaint.
+	if sarcasm > 0 {
+		if sc > 0 || praise > 0 {
+			sc += sarcasm + 0.5*praise
+			praise *= 0.2
+		} else {
+			sc += sarcasm * 0.8
+		}
+	}
+	so += praise
+	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
+	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
+		sc += 0.3
+		rs.addFired(d, ld.signals["emphasis"], 0.3, nil)
+	}
+	sc *= damp
+	ss *= damp
+
+	// Tie-break: a concrete grievance next to a proposal is a complaint.
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss {
+		ss *= 0.6
+	}
+	so += otherPrior
+	label := escucha.LabelOther
+	best, second, third := so, sc, ss
+	switch {
+	case sc >= ss && sc > so:
+		label, best, second, third = escucha.LabelComplaint, sc, so, ss
+	case ss > sc && ss > so:
+		label, best, second, third = escucha.LabelSuggestion, ss, so, sc
+	}
+	res.label = label
+	res.score = round3(1 / (1 + math.Exp(second-best) + math.Exp(third-best)))
+	if label == escucha.LabelComplaint {
+		switch {
+		case sev.Rank() >= escucha.SeverityHigh.Rank():
+			res.severity = sev
+		case minor:
+			res.severity = escucha.SeverityLow
+		default:
+			res.severity = escucha.SeverityMedium
+		}
+	}
+	slices.SortStableFunc(d.fired, func(a, b fired) int { return int(a.first - b.first) })
+	res.fired = d.fired
+	return res
+}
+
+func (rs *ruleset) addFired(d *doc, ri int32, w float64, hs []hit) {
+	f := fired{rule: ri, weight: w, spanFrom: int32(len(d.spans)), first: 1 << 30}
+	for k, h := range hs {
+		if k >= 4 {
+			break
+		}
+		d.spans = append(d.spans, span{d.toks[h.start].os, d.toks[h.end].oe})
+		f.first = min(f.first, h.start)
+	}
+	f.spanTo = int32(len(d.spans))
+	d.fired = append(d.fired, f)
+}
+
+func (rs *ruleset) addFiredSpan(d *doc, ri int32, w float64, tok int32) {
+	f := fired{rule: ri, weight: w, spanFrom: int32(len(d.spans)), first: tok}
+	if tok >= 0 && int(tok) < len(d.toks) {
+		d.spans = append(d.spans, span{d.toks[tok].os, d.toks[tok].oe})
+	} else {
+		f.first = 1 << 30
+	}
+	f.spanTo = int32(len(d.spans))
+	d.fired = append(d.fired, f)
+}
+
+// overlapsNonPraise reports whether a praise hit shares tokens with a
+// suggestion, complaint or irony hit.
+func (rs *ruleset) overlapsNonPraise(d *doc, g hit) bool {
+	for _, h := range d.hits {
+		switch rs.rules[h.rule].class {
+		case clsSuggestion, clsComplaint, clsSarcasm:
+			if h.start <= g.end && g.start <= h.end {
+				if r := &rs.rules[h.rule]; r.negatable && r.class != clsSuggestion {
+					if _, neg := rs.negated(d, int(h.start), d.lang); neg {
+						continue
+					}
+				}
+				return true
+			}
+		}
+	}
+	return false
+}

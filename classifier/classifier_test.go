@@ -1,0 +1,246 @@
+package classifier
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+
+	escucha "github.com/escucha/escucha"
+	"github.com/escucha/escucha/config"
+)
+
+func newC(t testing.TB, opts Options) *Classifier {
+	t.Helper()
+	c, err := New(opts)
+	require.NoError(t, err)
+	return c
+}
+
+func hasRule(v escucha.Verdict, prefix string) bool {
+	for _, r := range v.Rules {
+		if strings.HasPrefix(r.ID, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLabels(t *testing.T) {
+	c := newC(t, Options{})
+	cases := []struct {
+		text  string
+		label escucha.Label
+	}{
+		{"Llevo cinco días sin internet y nadie de soporte me contesta", escucha.LabelComplaint},
+		{"Me cobraron dos veces la cuota del gimnasio este mes", escucha.LabelComplaint},
+		{"Sería genial que la app tuviera modo oscuro", escucha.LabelSuggestion},
+		{"Deberían abrir una tienda en el centro de Valencia", escucha.LabelSuggestion},
+		{"¿Por qué no ponen cargadores en las salas de espera?", escucha.LabelSuggestion},
+		{"¿A qué hora abre la tienda del centro los sábados?", escucha.LabelOther},
+		{"Still waiting for my refund after 3 weeks, nobody answers the chat", escucha.LabelComplaint},
+		{"Please add Apple Pay support to the app", escucha.LabelSuggestion},
+		{"Would be nice if the shop opened on Sundays", escucha.LabelSuggestion},
+		{"The new store in Soho looks amazing, great staff", escucha.LabelOther},
+	}
+	for _, tc := range cases {
+		v := c.Classify(tc.text, "")
+		require.Equal(t, tc.label, v.Label, "%q: %v", tc.text, v.RuleIDs())
+	}
+}
+
+func TestNegationScope(t *testing.T) {
+	c := newC(t, Options{})
+	v := c.Classify("Dos años con ellos y no tengo ninguna queja", "es")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+	v = c.Classify("Can't fault them, zero problems in two years", "en")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+	v = c.Classify("El servicio es pésimo", "es")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	v = c.Classify("El servicio no es pésimo, es bueno", "es")
+	require.NotEqual(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.True(t, hasRule(v, "es.signal.negation"), v.RuleIDs())
+}
+
+func TestSarcasm(t *testing.T) {
+	c := newC(t, Options{})
+	for _, s := range []string{
+		"Genial, otra vez sin luz en la tienda y nadie avisa 🙃",
+		"Love paying $40 a month for wifi that drops every evening 🙄",
+		"Gracias por cambiarme el vuelo a las 5 de la mañana sin avisar 🙃",
+	} {
+		v := c.Classify(s, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", s, v.RuleIDs())
+		require.True(t, hasRule(v, "es.sarcasm") || hasRule(v, "en.sarcasm"), "%q %v", s, v.RuleIDs())
+	}
+	// Sincere praise stays praise.
+	v := c.Classify("Gracias por la atención de ayer, un lujo", "es")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+}
+
+func TestContrast(t *testing.T) {
+	c := newC(t, Options{})
+	v := c.Classify("La tienda es bonita, pero el cajero me cobró de más y no me devuelven el dinero", "es")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.True(t, hasRule(v, "es.signal.contrast"), v.RuleIDs())
+}
+
+func TestShouldIIsNotASuggestion(t *testing.T) {
+	c := newC(t, Options{})
+	v := c.Classify("Should I buy the yearly plan or the monthly one?", "en")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+	v = c.Classify("You should add a yearly plan", "en")
+	require.Equal(t, escucha.LabelSuggestion, v.Label, v.RuleIDs())
+}
+
+func TestCompetitorAndReportedSpeech(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("competitors: [Rivalia]\n"), 0o600))
+	c := newC(t, Options{RulesFile: path, Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
+	v := c.Classify("Rivalia me cobró dos veces y no me devuelven el dinero. Mañana me paso a @acme", "es")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+	require.True(t, hasRule(v, "es.signal.competitor"), v.RuleIDs())
+	v = c.Classify("Los clientes de Acme denuncian cobros indebidos, según un informe publicado hoy", "es")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+}
+
+func TestSeverity(t *testing.T) {
+	c := newC(t, Options{})
+	cases := []struct {
+		text string
+		sev  escucha.Severity
+	}{
+		{"Si no me devuelven el dinero mañana voy a Consumo y a mi abogado", escucha.SeverityCritical},
+		{"The app showed me another customer's card details and address", escucha.SeverityCritical},
+		{"Third time this month the card is declined at the same shop", escucha.SeverityHigh},
+		{"Me cobraron dos veces la factura de enero", escucha.SeverityHigh},
+		{"La app no funciona desde esta mañana", escucha.SeverityMedium},
+		{"Detalle menor: el botón de ayuda no funciona en la web, nada grave", escucha.SeverityLow},
+	}
+	for _, tc := range cases {
+		v := c.Classify(tc.text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", tc.text, v.RuleIDs())
+		require.Equal(t, tc.sev, v.Severity, "%q %v", tc.text, v.RuleIDs())
+	}
+	require.Equal(t, escucha.SeverityNone, c.Classify("Deberían abrir los domingos", "es").Severity)
+}
+
+func TestCEO(t *testing.T) {
+	c := newC(t, Options{CEO: config.CEO{Name: "Ana Pérez", Handles: []string{"anaperez"}, Aliases: []string{"la jefa de Acme"}}})
+	require.True(t, c.Classify("@anaperez llevo un mes sin respuesta", "es").CEO)
+	require.True(t, c.Classify("Ana Perez dijo ayer que todo va bien", "es").CEO)
+	require.True(t, c.Classify("hablé con la jefa de acme", "es").CEO)
+	require.True(t, c.Classify("Interview with the company's CEO tonight", "en").CEO)
+	require.False(t, c.Classify("Ana compró un coche", "es").CEO)
+}
+
+func TestExplanationsAndScore(t *testing.T) {
+	c := newC(t, Options{Threshold: 0.9})
+	text := "Llevo 3 horas esperando al técnico"
+	v := c.Classify(text, "")
+	require.Equal(t, escucha.LabelComplaint, v.Label)
+	require.NotEmpty(t, v.Rules)
+	for _, r := range v.Rules {
+		require.NotEmpty(t, r.Explanation, r.ID)
+	}
+	require.Greater(t, v.Score, 0.0)
+	require.LessOrEqual(t, v.Score, 1.0)
+	require.Equal(t, v.Score < 0.9, v.LowConfidence)
+	require.False(t, v.ClassifiedAt.IsZero())
+}
+
+func TestCustomRulesFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]struct{ body, want string }{
+		"badclass": {"rules:\n  - id: acme.x\n    class: angry\n    explain: x\n    patterns: [a]\n", `:2: rule "acme.x": class "angry"`},
+		"badpattern": {"rules:\n  - id: acme.ok\n    class: complaint\n    explain: ok\n    patterns: [hola]\n  - id: acme.bad\n    class: complaint\n    explain: bad\n    patterns: [\"re:(\"]\n", `:6: rule "acme.bad": pattern`},
+		"unknownkey": {"rules:\n  - id: acme.y\n    class: complaint\n    explain: y\n    weigth: 2\n    patterns: [a]\n", `:2: rule "acme.y": unknown key "weigth"`},
+		"noexplain": {"rules:\n  - id: acme.z\n    class: complaint\n    patterns: [a]\n", `:2: rule "acme.z": missing explain`},
+		"dup": {"rules:\n  - id: es.complaint.espera\n    class: complaint\n    explain: z\n    patterns: [a]\n", `duplicate rule id`},
+		"topkey": {"competitor: [x]\n", "field competitor not found"},
+	}
+	for name, tc := range cases {
+		path := filepath.Join(dir, name+".yaml")
+		require.NoError(t, os.WriteFile(path, []byte(tc.body), 0o600))
+		_, err := New(Options{RulesFile: path})
+		require.Error(t, err, name)
+		require.Contains(t, err.Error(), path, name)
+		require.Contains(t, err.Error(), tc.want, name)
+	}
+}
+
+func TestCustomRulesAndReload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	write := func(s string) { require.NoError(t, os.WriteFile(path, []byte(s), 0o600)) }
+	write("keywords:\n  complaint: [tostadora quemada]\n")
+	c := newC(t, Options{RulesFile: path})
+	v := c.Classify("mi tostadora quemada otra vez", "es")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.True(t, hasRule(v, "custom.keyword.complaint"))
+
+	// A broken file keeps the old rules.
+	write("rules:\n  - id: acme.broken\n    class: nope\n    explain: x\n    patterns: [a]\n")
+	err := c.Reload()
+	require.ErrorContains(t, err, `rule "acme.broken"`)
+	require.True(t, hasRule(c.Classify("mi tostadora quemada otra vez", "es"), "custom.keyword.complaint"))
+
+	// A good file replaces them.
+	write("rules:\n  - id: acme.suggestion.cafe\n    lang: es\n    class: suggestion\n    weight: 3\n    explain: pide café\n    patterns: [\"pongan ..2 cafe\"]\n")
+	require.NoError(t, c.Reload())
+	v = c.Classify("pongan más café en la sala", "es")
+	require.Equal(t, escucha.LabelSuggestion, v.Label)
+	require.True(t, hasRule(v, "acme.suggestion.cafe"))
+	require.False(t, hasRule(c.Classify("mi tostadora quemada otra vez", "es"), "custom.keyword"))
+}
+
+func TestConcurrentClassifyAndReload(t *testing.T) {
+	c := newC(t, Options{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				v := c.Classify("Llevo 3 días sin internet, pésimo servicio", "")
+				require.Equal(t, escucha.LabelComplaint, v.Label)
+				if g == 0 && i%50 == 0 {
+					require.NoError(t, c.Reload())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"", "Llevo 3 días sin internet 😡", "Love paying $95 🙃", "\xff", "no no no no", "¿¿??", "#a_b_C1", "rt @x: hola", strings.Repeat("pero ", 50)} {
+		f.Add(s, "")
+		f.Add(s, "es")
+	}
+	c := newC(f, Options{})
+	f.Fuzz(func(t *testing.T, s, lang string) {
+		v := c.Classify(s, lang)
+		if !v.Label.Valid() {
+			t.Fatalf("label %q", v.Label)
+		}
+		if v.Score < 0 || v.Score > 1 {
+			t.Fatalf("score %v", v.Score)
+		}
+		for _, r := range v.Rules {
+			if !utf8.ValidString(r.ID) || !utf8.ValidString(r.Explanation) {
+				t.Fatal("invalid UTF-8 in a rule hit")
+			}
+			for _, sp := range r.Spans {
+				if sp.Start < 0 || sp.End > len(s) || sp.Start > sp.End {
+					t.Fatalf("span %v outside %d bytes", sp, len(s))
+				}
+			}
+		}
+	})
+}

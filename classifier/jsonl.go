@@ -1,0 +1,601 @@
+package classifier
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+
+	escucha "github.com/escucha/escucha"
+)
+
+// batchSize is how many lines a worker takes at a time.
+const batchSize = 256
+
+// maxLine is the longest input line accepted (longer lines are an error
+// line, not a failure of the stream).
+const maxLine = 1 << 20
+
+// job is one batch of input lines and its encoded output.
+type job struct {
+	lines [][]byte
+	buf   []byte // the lines' bytes
+	out   []byte
+	done  chan struct{}
+}
+
+// ClassifyJSONL implements the `escucha classify` contract of DESIGN.md:
+// one JSON object per input line ({"id", "text", "lang"}; other fields are
+// ignored) and one output line per input line, in the same order:
+// {"id","label","severity","lang","ceo","score","rules"}, with severity
+// null for non-complaints and rules the ids of the rules that fired. A bad
+// line gets {"id":...,"error":"..."} and processing continues. Blank lines
+// are skipped. workers <= 0 uses GOMAXPROCS. It returns when r is drained,
+// on a write error or when ctx is done.
+func ClassifyJSONL(ctx context.Context, c *Classifier, r io.Reader, w io.Writer, workers int) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	jobs := make(chan *job, workers*2)
+	ordered := make(chan *job, workers*4)
+	pool := sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := new(doc)
+			var in input
+			for j := range jobs {
+				j.out = j.out[:0]
+				for _, line := range j.lines {
+					j.out = c.appendLine(j.out, d, &in, line)
+				}
+				j.done <- struct{}{}
+			}
+		}()
+	}
+
+	// Writer: outputs batches in input order.
+	werr := make(chan error, 1)
+	go func() {
+		bw := bufio.NewWriterSize(w, 256<<10)
+		var err error
+		for j := range ordered {
+			<-j.done
+			if err == nil {
+				_, err = bw.Write(j.out)
+			}
+			pool.Put(j)
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		werr <- err
+	}()
+
+	rerr := func() error {
+		defer close(ordered)
+		defer close(jobs)
+		br := bufio.NewReaderSize(r, 256<<10)
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			j := pool.Get().(*job)
+			j.lines = j.lines[:0]
+			j.buf = j.buf[:0]
+			var offs [batchSize + 1]int
+			n := 0
+			var eof error
+			for n < batchSize {
+				line, err := readLine(br, &j.buf)
+				if err != nil {
+					eof = err
+					break
+				}
+				if line {
+					n++
+					offs[n] = len(j.buf)
+				}
+			}
+			for k := range n {
+				j.lines = append(j.lines, j.buf[offs[k]:offs[k+1]])
+			}
+			if n > 0 {
+				select {
+				case jobs <- j:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				ordered <- j
+			} else {
+				pool.Put(j)
+			}
+			if eof != nil {
+				if errors.Is(eof, io.EOF) {
+					return nil
+				}
+				return fmt.Errorf("read input: %w", eof)
+			}
+		}
+	}()
+	wg.Wait()
+	err := <-werr
+	if rerr != nil {
+		return rerr
+	}
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}
+
+// readLine appends the next non-blank line (without its newline) to buf;
+// it reports false for a blank line. Lines over maxLine are cut to an
+// invalid marker so the worker answers with an error line.
+func readLine(br *bufio.Reader, buf *[]byte) (bool, error) {
+	start := len(*buf)
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(*buf)-start+len(frag) <= maxLine {
+			*buf = append(*buf, frag...)
+		} else if len(*buf)-start < maxLine+1 {
+			*buf = append((*buf)[:start], "\x00too long"...)
+			for len(*buf)-start <= maxLine {
+				*buf = append(*buf, ' ')
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		b := (*buf)[start:]
+		for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+			b = b[:len(b)-1]
+		}
+		*buf = (*buf)[:start+len(b)]
+		if err != nil {
+			if len(b) > 0 && errors.Is(err, io.EOF) {
+				return true, nil
+			}
+			return false, err
+		}
+		return len(b) > 0, nil
+	}
+}
+
+// input is one decoded input line.
+type input struct {
+	id    []byte // raw JSON of the id (nil if absent)
+	text  []byte
+	lang  []byte
+	hasTx bool
+	sbuf  []byte
+}
+
+// appendLine classifies one input line and appends its output line.
+func (c *Classifier) appendLine(out []byte, d *doc, in *input, line []byte) []byte {
+	if len(line) > 0 && line[0] == 0 {
+		return appendError(out, nil, "line longer than 1 MiB")
+	}
+	if err := in.parse(line); err != nil {
+		return appendError(out, in.id, err.Error())
+	}
+	if !in.hasTx {
+		return appendError(out, in.id, "missing text")
+	}
+	res, err := c.classifyDoc(d, in.text, in.lang)
+	if err != nil {
+		return appendError(out, in.id, err.Error())
+	}
+	out = append(out, `{"id":`...)
+	out = appendID(out, in.id)
+	out = append(out, `,"label":"`...)
+	out = append(out, res.label...)
+	out = append(out, `","severity":`...)
+	if res.severity == escucha.SeverityNone {
+		out = append(out, "null"...)
+	} else {
+		out = append(out, '"')
+		out = append(out, res.severity...)
+		out = append(out, '"')
+	}
+	out = append(out, `,"lang":"`...)
+	out = append(out, langNames[res.lang]...)
+	out = append(out, `","ceo":`...)
+	out = strconv.AppendBool(out, res.ceo)
+	out = append(out, `,"score":`...)
+	out = strconv.AppendFloat(out, res.score, 'f', -1, 64)
+	out = append(out, `,"rules":[`...)
+	for i, id := range res.ids {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, id)
+	}
+	out = append(out, "]}\n"...)
+	return out
+}
+
+// classifyDoc runs the rules on one text without building a Verdict.
+func (c *Classifier) classifyDoc(d *doc, text, lang []byte) (res jsonResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	rs := c.rs.Load()
+	l := ""
+	switch string(lang) {
+	case "es":
+		l = "es"
+	case "en":
+		l = "en"
+	}
+	r := rs.run(d, unsafe.String(unsafe.SliceData(text), len(text)), l)
+	d.text = "" // the bytes belong to the caller's buffer
+	res = jsonResult{result: r, ids: d.ruleIDs[:0]}
+	for _, f := range r.fired {
+		res.ids = append(res.ids, rs.rules[f.rule].id)
+	}
+	d.ruleIDs = res.ids
+	return res, nil
+}
+
+type jsonResult struct {
+	result
+	ids []string
+}
+
+func appendID(out, id []byte) []byte {
+	if len(id) == 0 {
+		return append(out, "null"...)
+	}
+	return append(out, id...)
+}
+
+func appendError(out, id []byte, msg string) []byte {
+	out = append(out, `{"id":`...)
+	out = appendID(out, id)
+	out = append(out, `,"error":`...)
+	out = appendJSONString(out, msg)
+	return append(out, "}\n"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(out []byte, s string) []byte {
+	out = append(out, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			out = append(out, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				out = append(out, '\\', b)
+			case '\n':
+				out = append(out, '\\', 'n')
+			case '\r':
+				out = append(out, '\\', 'r')
+			case '\t':
+				out = append(out, '\\', 't')
+			default:
+				out = append(out, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			out = append(out, s[start:i]...)
+			out = append(out, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			out = append(out, s[start:i]...)
+			out = append(out, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	out = append(out, s[start:]...)
+	return append(out, '"')
+}
+
+var errSyntax = errors.New("invalid JSON")
+
+// parse decodes a flat JSON object, keeping id (raw), text and lang. It
+// falls back to encoding/json for anything it does not handle, so the
+// error messages are the standard ones.
+func (in *input) parse(line []byte) error {
+	in.id, in.text, in.lang, in.hasTx = nil, nil, nil, false
+	in.sbuf = in.sbuf[:0]
+	if err := in.fast(line); err == nil {
+		return nil
+	}
+	in.id, in.text, in.lang, in.hasTx = nil, nil, nil, false
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(line, &m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Errorf("invalid JSON at byte %d: %s", se.Offset, se.Error())
+		}
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	if raw, ok := m["id"]; ok {
+		in.id = compactID(raw)
+	}
+	if raw, ok := m["text"]; ok {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return errors.New(`"text" is not a string`)
+		}
+		in.text = []byte(s)
+		in.hasTx = true
+	}
+	if raw, ok := m["lang"]; ok {
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			in.lang = []byte(s)
+		}
+	}
+	return nil
+}
+
+// compactID keeps a scalar id as is and re-encodes others compactly.
+func compactID(raw json.RawMessage) []byte {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return []byte("null")
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return []byte("null")
+	}
+	return b
+}
+
+// fast is the allocation-free path for the common line shape: an object
+// of string, number, bool and null values.
+func (in *input) fast(b []byte) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return errSyntax
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		if skipWS(b, i+1) != len(b) {
+			return errSyntax
+		}
+		return nil
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return errSyntax
+		}
+		ks, ke, next, esc := scanString(b, i)
+		if next < 0 || esc {
+			return errSyntax
+		}
+		key := b[ks:ke]
+		i = skipWS(b, next)
+		if i >= len(b) || b[i] != ':' {
+			return errSyntax
+		}
+		i = skipWS(b, i+1)
+		if i >= len(b) {
+			return errSyntax
+		}
+		vs := i
+		switch c := b[i]; {
+		case c == '"':
+			s, e, n, esc := scanString(b, i)
+			if n < 0 {
+				return errSyntax
+			}
+			var val []byte
+			if esc {
+				var err error
+				st := len(in.sbuf)
+				in.sbuf, err = unescape(in.sbuf, b[s:e])
+				if err != nil {
+					return err
+				}
+				val = in.sbuf[st:]
+			} else {
+				val = b[s:e]
+			}
+			switch string(key) {
+			case "id":
+				in.id = b[vs:n]
+			case "text":
+				in.text, in.hasTx = val, true
+			case "lang":
+				in.lang = val
+			}
+			i = n
+		case c == '{' || c == '[':
+			return errSyntax // nested values: leave them to encoding/json
+		default:
+			j := i
+			for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ' ' && b[j] != '\t' {
+				j++
+			}
+			lit := b[i:j]
+			if !validLiteral(lit) {
+				return errSyntax
+			}
+			switch string(key) {
+			case "id":
+				in.id = lit
+			case "text":
+				if string(lit) != "null" {
+					return errSyntax // let encoding/json say it is not a string
+				}
+			}
+			i = j
+		}
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return errSyntax
+		}
+		if b[i] == '}' {
+			if skipWS(b, i+1) != len(b) {
+				return errSyntax
+			}
+			return nil
+		}
+		if b[i] != ',' {
+			return errSyntax
+		}
+		i = skipWS(b, i+1)
+	}
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// scanString finds the string starting at the quote b[i]: content [s, e),
+// the index after the closing quote, and whether it has escapes. Control
+// characters and invalid UTF-8 are rejected (next = -1) so encoding/json
+// decides.
+func scanString(b []byte, i int) (s, e, next int, esc bool) {
+	s = i + 1
+	j := s
+	for j < len(b) {
+		c := b[j]
+		switch {
+		case c == '"':
+			return s, j, j + 1, esc
+		case c == '\\':
+			esc = true
+			j += 2
+		case c < 0x20:
+			return 0, 0, -1, false
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(b[j:])
+			if r == utf8.RuneError && size == 1 {
+				return 0, 0, -1, false
+			}
+			j += size
+		default:
+			j++
+		}
+	}
+	return 0, 0, -1, false
+}
+
+func validLiteral(l []byte) bool {
+	switch string(l) {
+	case "true", "false", "null":
+		return true
+	}
+	if len(l) == 0 {
+		return false
+	}
+	for k, c := range l {
+		if !(c >= '0' && c <= '9' || c == '-' && k == 0 || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+			return false
+		}
+	}
+	_, err := strconv.ParseFloat(string(l), 64)
+	return err == nil
+}
+
+// unescape appends the decoded JSON string content s to dst.
+func unescape(dst, s []byte) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		if i >= len(s) {
+			return dst, errSyntax
+		}
+		switch s[i] {
+		case '"', '\\', '/':
+			dst = append(dst, s[i])
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, ok := hex4(s, i+1)
+			if !ok {
+				return dst, errSyntax
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2, ok2 := rune(0), false
+				if i+6 < len(s)+0 && s[i+1] == '\\' && s[i+2] == 'u' {
+					r2, ok2 = hex4(s, i+3)
+				}
+				if ok2 {
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						i += 6
+						dst = utf8.AppendRune(dst, dec)
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			dst = utf8.AppendRune(dst, r)
+		default:
+			return dst, errSyntax
+		}
+	}
+	return dst, nil
+}
+
+func hex4(s []byte, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s[i : i+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}

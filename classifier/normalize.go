@@ -1,0 +1,595 @@
+package classifier
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// tokKind is what a token is; rules can match kinds with <num>, <time>,
+// <cur>, <url>, <handle> and <emoji>.
+type tokKind uint8
+
+const (
+	kWord tokKind = iota
+	kNum
+	kTime
+	kPunct
+	kEmoji
+	kHandle
+	kURL
+	kCur
+)
+
+// Token flags.
+const (
+	fCaps     uint8 = 1 << iota // written in ALL CAPS (emphasis)
+	fElong                      // letters stretched ("pésimooo", "noooo")
+	fHashtag                    // part of a #hashtag
+	fExpanded                   // produced by an abbreviation or variant
+	fSentEnd                    // punctuation that ends a sentence (. ! ? newline)
+	fClause                     // punctuation that ends a clause (, ; : and sentence ends)
+)
+
+// token is one unit of a normalised text: its folded form (bytes
+// [ns, ne) of doc.buf) and where it came from ([os, oe) of the original).
+type token struct {
+	ns, ne int32
+	os, oe int32
+	kind   tokKind
+	flags  uint8
+}
+
+// doc is the normalised form of one text, reused through a pool.
+type doc struct {
+	text    string
+	buf     []byte  // folded forms of all tokens
+	toks    []token // tokens in order
+	tmp     []token // scratch for expansion
+	ids     []int32 // vocabulary ids each token matches, flattened
+	idAt    []int32 // ids of token i are ids[idAt[i]:idAt[i+1]]
+	hits    []hit
+	fired   []fired
+	spans   []span
+	ruleIDs []string
+	lang    int
+	caps    int // words in ALL CAPS
+	elong   int
+	words   int
+	bangs   int // "!!" and "??" runs
+}
+
+func (d *doc) reset(text string) {
+	d.text = text
+	d.buf = d.buf[:0]
+	d.toks = d.toks[:0]
+	d.ids = d.ids[:0]
+	d.idAt = d.idAt[:0]
+	d.hits = d.hits[:0]
+	d.fired = d.fired[:0]
+	d.spans = d.spans[:0]
+	d.caps, d.elong, d.words, d.bangs = 0, 0, 0, 0
+}
+
+// norm returns the folded form of token i without allocating.
+func (d *doc) norm(i int) []byte {
+	t := &d.toks[i]
+	return d.buf[t.ns:t.ne]
+}
+
+// latin folds the Latin-1 Supplement and Latin Extended-A letters that
+// Spanish and English posts use to lower-case ASCII; 0 means "not folded
+// here".
+var latin = func() [0x180]byte {
+	var t [0x180]byte
+	set := func(s string, to byte) {
+		for _, r := range s {
+			t[r] = to
+		}
+	}
+	set("ÀÁÂÃÄÅàáâãäåĀāĂăĄą", 'a')
+	set("ÇçĆćĈĉĊċČč", 'c')
+	set("ÈÉÊËèéêëĒēĔĕĖėĘęĚě", 'e')
+	set("ÌÍÎÏìíîïĨĩĪīĬĭĮįİı", 'i')
+	set("ÑñŃńŅņŇň", 'n')
+	set("ÒÓÔÕÖØòóôõöøŌōŎŏŐő", 'o')
+	set("ÙÚÛÜùúûüŨũŪūŬŭŮůŰűŲų", 'u')
+	set("ÝýÿŶŷŸ", 'y')
+	set("ĎďĐđÐð", 'd')
+	set("ĜĝĞğĠġĢģ", 'g')
+	set("ĤĥĦħ", 'h')
+	set("Ĵĵ", 'j')
+	set("Ķķ", 'k')
+	set("ĹĺĻļĽľĿŀŁł", 'l')
+	set("ŔŕŖŗŘř", 'r')
+	set("ŚśŜŝŞşŠš", 's')
+	set("ŢţŤťŦŧ", 't')
+	set("Ŵŵ", 'w')
+	set("ŹźŻżŽž", 'z')
+	return t
+}()
+
+// isUpperRune reports whether r is an upper-case letter (for ALL CAPS).
+func isUpperRune(r rune) bool {
+	if r < 0x80 {
+		return r >= 'A' && r <= 'Z'
+	}
+	return unicode.IsUpper(r)
+}
+
+// isEmoji reports whether r is a pictograph or symbol people use as an
+// emoji.
+func isEmoji(r rune) bool {
+	switch {
+	case r >= 0x1F000 && r <= 0x1FAFF:
+		return r < 0x1F3FB || r > 0x1F3FF // skin tones are dropped
+	case r >= 0x2600 && r <= 0x27BF:
+		return true
+	case r >= 0x2B00 && r <= 0x2BFF, r == 0x2122, r == 0x2139, r >= 0x2190 && r <= 0x21FF,
+		r >= 0x231A && r <= 0x23FF, r == 0x3030, r == 0x303D, r == 0x3297, r == 0x3299:
+		return true
+	}
+	return false
+}
+
+// ignorable runes vanish from folded text: variation selectors, zero-width
+// joiners and spaces, skin-tone modifiers, soft hyphens, BOM.
+func ignorable(r rune) bool {
+	return r == 0xFE0F || r == 0xFE0E || r == 0x200D || r == 0x200B || r == 0x200C || r == 0xFEFF ||
+		r == 0xAD || (r >= 0x1F3FB && r <= 0x1F3FF) || unicode.Is(unicode.Mn, r)
+}
+
+func isWordRune(r rune) bool {
+	if r < 0x80 {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// foldRune appends the folded form of r (lower case, no accents, NFKC) to
+// buf and reports how many upper-case letters it had.
+func foldRune(buf []byte, r rune) []byte {
+	switch {
+	case r < 0x80:
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return append(buf, byte(r))
+	case r < 0x180 && latin[r] != 0:
+		return append(buf, latin[r])
+	case r == 'ß':
+		return append(buf, 's', 's')
+	case ignorable(r):
+		return buf
+	}
+	// Everything else: compatibility-decompose (fullwidth and
+	// "mathematical bold" letters, ligatures), lower-case, drop marks.
+	var tmp [utf8.UTFMax]byte
+	n := utf8.EncodeRune(tmp[:], r)
+	var dec [32]byte
+	out := norm.NFKD.Append(dec[:0], tmp[:n]...)
+	for len(out) > 0 {
+		q, size := utf8.DecodeRune(out)
+		out = out[size:]
+		if unicode.Is(unicode.Mn, q) || q == utf8.RuneError {
+			continue
+		}
+		q = unicode.ToLower(q)
+		if q < 0x80 || (q < 0x180 && latin[q] != 0) {
+			if q < 0x80 {
+				buf = append(buf, byte(q))
+			} else {
+				buf = append(buf, latin[q])
+			}
+			continue
+		}
+		buf = utf8.AppendRune(buf, q)
+	}
+	return buf
+}
+
+// FoldWord returns s as the classifier matches it: NFKC, lower case, no
+// accents, stretched letters collapsed. Rules files are folded with it.
+func FoldWord(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r == '\'' || r == '’' {
+			continue
+		}
+		b = foldRune(b, r)
+	}
+	b = collapse(b)
+	return string(b)
+}
+
+// collapse shortens runs of three or more equal letters to one, in place.
+func collapse(b []byte) []byte {
+	if len(b) < 3 {
+		return b
+	}
+	w := 0
+	for i := 0; i < len(b); {
+		j := i + 1
+		for j < len(b) && b[j] == b[i] {
+			j++
+		}
+		if j-i >= 3 && !isDigit(b[i]) {
+			b[w] = b[i]
+			w++
+		} else {
+			w += copy(b[w:], b[i:j])
+		}
+		i = j
+	}
+	return b[:w]
+}
+
+// addTok appends a token whose folded bytes are buf[ns:].
+func (d *doc) addTok(ns, os, oe int, kind tokKind, flags uint8) {
+	d.toks = append(d.toks, token{ns: int32(ns), ne: int32(len(d.buf)), os: int32(os), oe: int32(oe), kind: kind, flags: flags})
+	d.buf = append(d.buf, ' ')
+}
+
+// tokenize splits d.text into tokens and folds each one. It is one pass
+// over the text and allocates nothing once the doc's buffers have grown.
+func (d *doc) tokenize() {
+	s := d.text
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r':
+			i++
+		case c == '\n':
+			ns := len(d.buf)
+			d.buf = append(d.buf, '.')
+			d.addTok(ns, i, i+1, kPunct, fSentEnd|fClause)
+			i++
+		case c == '@' && i+1 < len(s) && isHandleByte(s[i+1]):
+			j := i + 1
+			for j < len(s) && isHandleByte(s[j]) {
+				j++
+			}
+			ns := len(d.buf)
+			d.buf = append(d.buf, '@')
+			for k := i + 1; k < j; k++ {
+				d.buf = foldRune(d.buf, rune(s[k]))
+			}
+			d.addTok(ns, i, j, kHandle, 0)
+			i = j
+		case c == '#' && i+1 < len(s) && s[i+1] != ' ' && s[i+1] != '#':
+			i = d.hashtag(i)
+		case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && isURLStart(s[i:]):
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' {
+				j++
+			}
+			ns := len(d.buf)
+			d.buf = append(d.buf, "<url>"...)
+			d.addTok(ns, i, j, kURL, 0)
+			i = j
+		case isDigit(c):
+			i = d.number(i)
+		case c == '$':
+			ns := len(d.buf)
+			d.buf = append(d.buf, '$')
+			d.addTok(ns, i, i+1, kCur, 0)
+			i++
+		case c < 0x80 && !isWordRune(rune(c)):
+			i = d.punct(i)
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == '€' || r == '£' || r == '¥':
+				ns := len(d.buf)
+				d.buf = append(d.buf, '$')
+				d.addTok(ns, i, i+size, kCur, 0)
+				i += size
+			case isEmoji(r):
+				ns := len(d.buf)
+				d.buf = utf8.AppendRune(d.buf, r)
+				j := i + size
+				for j < len(s) { // swallow modifiers and variation selectors
+					q, qs := utf8.DecodeRuneInString(s[j:])
+					if !ignorable(q) {
+						break
+					}
+					j += qs
+				}
+				d.addTok(ns, i, j, kEmoji, 0)
+				i = j
+			case isWordRune(r):
+				i = d.word(i)
+			case ignorable(r):
+				i += size
+			case unicode.IsSpace(r):
+				i += size
+			default:
+				i = d.punct(i)
+			}
+		}
+	}
+}
+
+func isHandleByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
+}
+
+func isURLStart(s string) bool {
+	if len(s) >= 8 && (s[:7] == "http://" || s[:8] == "https://") {
+		return true
+	}
+	if len(s) >= 8 && (s[:7] == "HTTP://" || s[:8] == "HTTPS://") {
+		return true
+	}
+	return len(s) >= 5 && (s[:4] == "www." || s[:4] == "WWW.")
+}
+
+// word reads a run of letters (and digits after a letter, and apostrophes
+// between letters) starting at i.
+func (d *doc) word(i int) int {
+	s := d.text
+	ns := len(d.buf)
+	upper, lower := 0, 0
+	j := i
+	for j < len(s) {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if r == '\'' || r == '’' {
+			// keep "don't" together: drop the apostrophe between letters
+			if j+size < len(s) && j > i {
+				q, _ := utf8.DecodeRuneInString(s[j+size:])
+				if unicode.IsLetter(q) {
+					j += size
+					continue
+				}
+			}
+			break
+		}
+		if !isWordRune(r) && !ignorable(r) {
+			break
+		}
+		if r == '_' {
+			break
+		}
+		if isUpperRune(r) {
+			upper++
+		} else if unicode.IsLower(r) {
+			lower++
+		}
+		d.buf = foldRune(d.buf, r)
+		j += size
+	}
+	if j == i { // a lone mark or error byte: skip it
+		_, size := utf8.DecodeRuneInString(s[i:])
+		return i + size
+	}
+	var flags uint8
+	if upper >= 2 && lower == 0 {
+		flags |= fCaps
+		d.caps++
+	}
+	before := len(d.buf) - ns
+	d.buf = append(d.buf[:ns], collapse(d.buf[ns:])...)
+	if len(d.buf)-ns != before {
+		flags |= fElong
+		d.elong++
+	}
+	laughter(d, ns)
+	d.words++
+	d.addTok(ns, i, j, kWord, flags)
+	return j
+}
+
+// laughter folds "jajaja", "jejeje", "hahaha", "lol", "xd" to "jaja".
+func laughter(d *doc, ns int) {
+	w := d.buf[ns:]
+	if len(w) == 2 && w[0] == 'x' && w[1] == 'd' {
+		d.buf = append(d.buf[:ns], "jaja"...)
+		return
+	}
+	if len(w) < 4 {
+		return
+	}
+	for k := 0; k < len(w); k++ {
+		c := w[k]
+		if k%2 == 0 && c != 'j' && c != 'h' {
+			return
+		}
+		if k%2 == 1 && c != 'a' && c != 'e' && c != 'i' {
+			return
+		}
+	}
+	d.buf = append(d.buf[:ns], "jaja"...)
+}
+
+// hashtag splits #MalServicio, #mal_servicio and #Fail2024 into words.
+func (d *doc) hashtag(i int) int {
+	s := d.text
+	j := i + 1
+	for j < len(s) {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if !isWordRune(r) && !ignorable(r) {
+			break
+		}
+		j += size
+	}
+	if j == i+1 { // "#" followed by something else: punctuation
+		return d.punct(i)
+	}
+	// split into parts
+	start := i + 1
+	prevLower, prevDigit := false, false
+	k := start
+	flush := func(a, b int) {
+		if a >= b {
+			return
+		}
+		ns := len(d.buf)
+		for _, r := range s[a:b] {
+			d.buf = foldRune(d.buf, r)
+		}
+		if len(d.buf) == ns {
+			return
+		}
+		d.buf = append(d.buf[:ns], collapse(d.buf[ns:])...)
+		kind := kWord
+		if isDigit(s[a]) {
+			kind = kNum
+		}
+		d.words++
+		d.addTok(ns, a, b, kind, fHashtag)
+	}
+	for k < j {
+		r, size := utf8.DecodeRuneInString(s[k:])
+		switch {
+		case r == '_':
+			flush(start, k)
+			start = k + size
+			prevLower, prevDigit = false, false
+		case isUpperRune(r):
+			if prevLower || prevDigit {
+				flush(start, k)
+				start = k
+			}
+			prevLower, prevDigit = false, false
+		case r < 0x80 && isDigit(byte(r)):
+			if prevLower && !prevDigit {
+				flush(start, k)
+				start = k
+			}
+			prevDigit, prevLower = true, false
+		default:
+			if prevDigit {
+				flush(start, k)
+				start = k
+			}
+			prevLower, prevDigit = unicode.IsLetter(r), false
+		}
+		k += size
+	}
+	flush(start, j)
+	return j
+}
+
+// number reads 12, 1.200, 2,5, 6:15, 24h (as "24" then "h").
+func (d *doc) number(i int) int {
+	s := d.text
+	j := i
+	kind := kNum
+	for j < len(s) {
+		c := s[j]
+		if isDigit(c) {
+			j++
+			continue
+		}
+		if (c == '.' || c == ',' || c == ':') && j+1 < len(s) && isDigit(s[j+1]) {
+			if c == ':' {
+				kind = kTime
+			}
+			j++
+			continue
+		}
+		break
+	}
+	ns := len(d.buf)
+	d.buf = append(d.buf, s[i:j]...)
+	d.addTok(ns, i, j, kind, 0)
+	return j
+}
+
+// punct reads one punctuation mark (runs of the same mark become one
+// token) and emoticons such as :) :( :/ which become emoji.
+func (d *doc) punct(i int) int {
+	s := d.text
+	if e, n := emoticon(s[i:]); n > 0 {
+		ns := len(d.buf)
+		d.buf = append(d.buf, e...)
+		d.addTok(ns, i, i+n, kEmoji, 0)
+		return i + n
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	j := i + size
+	for j < len(s) {
+		q, qs := utf8.DecodeRuneInString(s[j:])
+		if q != r && !(isQ(r) && isQ(q)) && !(isBang(r) && isBang(q)) {
+			break
+		}
+		j += qs
+	}
+	ns := len(d.buf)
+	var flags uint8
+	switch {
+	case isQ(r):
+		d.buf = append(d.buf, '?')
+		flags = fSentEnd | fClause
+	case isBang(r):
+		d.buf = append(d.buf, '!')
+		flags = fSentEnd | fClause
+	case r == '.' || r == '…':
+		d.buf = append(d.buf, '.')
+		flags = fSentEnd | fClause
+	case r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '—' || r == '–' || r == '"' || r == '“' || r == '”' || r == '|':
+		d.buf = append(d.buf, ',')
+		flags = fClause
+	case r == '-' || r == '/':
+		d.buf = append(d.buf, '-')
+	case r == '%':
+		d.buf = append(d.buf, '%')
+	default:
+		return j // other symbols carry nothing
+	}
+	if j-i > size && (isQ(r) || isBang(r)) {
+		d.bangs++
+	}
+	d.addTok(ns, i, j, kPunct, flags)
+	return j
+}
+
+func isQ(r rune) bool    { return r == '?' || r == '¿' }
+func isBang(r rune) bool { return r == '!' || r == '¡' }
+
+// emoticon recognises ASCII faces and returns the emoji they stand for.
+func emoticon(s string) (string, int) {
+	if len(s) < 2 {
+		return "", 0
+	}
+	if s[0] != ':' && s[0] != ';' && s[0] != '=' {
+		if len(s) >= 2 && s[0] == '<' && s[1] == '3' {
+			return "❤", 2
+		}
+		return "", 0
+	}
+	j := 1
+	if s[j] == '-' || s[j] == '\'' {
+		j++
+	}
+	if j >= len(s) {
+		return "", 0
+	}
+	if j+1 < len(s) && isHandleByte(s[j+1]) && s[j] != 'D' && s[j] != 'P' && s[j] != 'p' {
+		return "", 0 // "10:30" or "nota:bien"
+	}
+	switch s[j] {
+	case ')', ']', 'D':
+		if s[0] == ';' {
+			return "😉", j + 1
+		}
+		return "🙂", j + 1
+	case 'P', 'p':
+		return "😛", j + 1
+	case '(', '[':
+		if s[1] == '\'' {
+			return "😢", j + 1
+		}
+		return "🙁", j + 1
+	case '/', '\\', '|', 'S':
+		if j+1 < len(s) && s[j+1] == '/' { // "://"
+			return "", 0
+		}
+		return "😕", j + 1
+	}
+	return "", 0
+}

@@ -1,0 +1,115 @@
+package classifier
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+)
+
+// norms tokenizes text (with language expansion) and returns the folded tokens.
+func norms(t *testing.T, text, lang string) []string {
+	t.Helper()
+	c, err := New(Options{})
+	require.NoError(t, err)
+	rs := c.rs.Load()
+	d := new(doc)
+	d.reset(text)
+	d.tokenize()
+	l, _ := rs.detect(d, lang)
+	rs.expand(d, l)
+	var out []string
+	for i := range d.toks {
+		out = append(out, string(d.norm(i)))
+	}
+	return out
+}
+
+func TestNormalizeAccentsAndCase(t *testing.T) {
+	require.Equal(t, []string{"pesimo", "servicio", "de", "atencion"}, norms(t, "PÉSIMO servicio de atención", "es"))
+	require.Equal(t, "pesimo", FoldWord("pésimo"))
+	require.Equal(t, "pesimo", FoldWord("pesimo"))
+	require.Equal(t, "nino", FoldWord("Niño"))
+	// NFKC: fullwidth and "mathematical bold" letters.
+	require.Equal(t, "hola", FoldWord("ｈｏｌａ"))
+	require.Equal(t, "bad", FoldWord("𝐛𝐚𝐝"))
+}
+
+func TestNormalizeElongation(t *testing.T) {
+	require.Equal(t, []string{"pesimo"}, norms(t, "pésimoooooo", "es"))
+	require.Equal(t, []string{"no", "!"}, norms(t, "noooo!!!", "es"))
+	require.Equal(t, []string{"jaja"}, norms(t, "jajajajaja", "es"))
+}
+
+func TestNormalizeHashtagsHandlesURLs(t *testing.T) {
+	require.Equal(t, []string{"mal", "servicio"}, norms(t, "#MalServicio", "es"))
+	require.Equal(t, []string{"mal", "servicio"}, norms(t, "#mal_servicio", "es"))
+	require.Equal(t, []string{"@conecta_ayuda", "<url>"}, norms(t, "@Conecta_Ayuda https://t.co/xYz?a=1", "es"))
+}
+
+func TestNormalizeEmojiAndEmoticons(t *testing.T) {
+	require.Equal(t, []string{"👎", "🙂", "🙁", "😕"}, norms(t, "👎🏽 :) :-( :/", "en"))
+	require.Equal(t, []string{"<url>"}, norms(t, "http://x.y/a", "en"), "a URL's :/ is not a face")
+}
+
+func TestNormalizeAbbreviationsAndVariants(t *testing.T) {
+	require.Equal(t, []string{"porque", "que", "tambien", "no", "te", "preocupes"}, norms(t, "xq q tmb ntp", "es"))
+	require.Equal(t, []string{"se", "me", "rompio", "el", "movil"}, norms(t, "se me rompió el celular", "es"))
+	require.Equal(t, []string{"please", "fix", "it", "because"}, norms(t, "pls fix it bc", "en"))
+}
+
+func TestNormalizeVoseo(t *testing.T) {
+	require.Equal(t, []string{"si", "quieres", "puedes", "pero", "tienes", "que", "esperar"}, norms(t, "si querés podés pero tenés que esperar", "es"))
+}
+
+func TestSpansPointIntoOriginal(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	text := "Llevo TRES días sin internet 😡 y nadie me contesta"
+	v := c.Classify(text, "")
+	require.NotEmpty(t, v.Rules)
+	for _, r := range v.Rules {
+		for _, s := range r.Spans {
+			require.True(t, s.Start >= 0 && s.End <= len(text) && s.Start < s.End)
+			require.True(t, utf8.ValidString(text[s.Start:s.End]))
+		}
+	}
+}
+
+func TestLanguageDetection(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	require.Equal(t, "es", c.Classify("hace tres días que no tengo internet en casa", "").Lang)
+	require.Equal(t, "en", c.Classify("my flight was delayed and nobody told us anything", "").Lang)
+	require.Equal(t, "en", c.Classify("hola", "en").Lang, "a given language wins")
+	// Code-switched: Spanish frame with an English complaint phrase.
+	v := c.Classify("la app de pagos still not working desde ayer y nadie me contesta, this is a joke", "")
+	require.Equal(t, "complaint", string(v.Label))
+}
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"", "pésimooo #MalServicio @x https://a.b :) 👎🏽", "\xff\xfe", "ｈｏｌａ 𝐛𝐚𝐝", "a'b’c", "#", "@", "1.200,50€ 6:15", "\u0301\u0301", strings.Repeat("á", 100)} {
+		f.Add(s)
+	}
+	c, err := New(Options{})
+	require.NoError(f, err)
+	rs := c.rs.Load()
+	f.Fuzz(func(t *testing.T, s string) {
+		d := new(doc)
+		d.reset(s)
+		d.tokenize()
+		l, _ := rs.detect(d, "")
+		rs.expand(d, l)
+		if !utf8.Valid(d.buf) {
+			t.Fatalf("folded text is not UTF-8: %q", d.buf)
+		}
+		for i := range d.toks {
+			tk := d.toks[i]
+			if tk.os < 0 || tk.oe > int32(len(s)) || tk.os > tk.oe {
+				t.Fatalf("token %d span [%d,%d) outside %d bytes", i, tk.os, tk.oe, len(s))
+			}
+		}
+		_ = FoldWord(s)
+	})
+}

@@ -1,0 +1,687 @@
+package classifier
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	escucha "github.com/escucha/escucha"
+)
+
+//go:embed rules/*.yaml
+var builtinFS embed.FS
+
+// Rule classes: what a rule's weight counts towards.
+type ruleClass uint8
+
+const (
+	clsComplaint  ruleClass = iota // evidence of a grievance
+	clsSuggestion                  // evidence of a proposal
+	clsOther                       // evidence of neither (news, info question, retraction)
+	clsPraise                      // praise: "other" unless irony turns it over
+	clsSarcasm                     // irony marker: counts as complaint, discounts praise
+	clsSeverity                    // only sets severity
+	clsSignal                      // computed by the engine (emphasis, contrast, negation…)
+	clsEntity                      // brand, CEO or competitor names from config
+)
+
+var classNames = map[string]ruleClass{
+	"complaint": clsComplaint, "suggestion": clsSuggestion, "other": clsOther, "praise": clsPraise,
+	"sarcasm": clsSarcasm, "severity": clsSeverity, "signal": clsSignal,
+}
+
+// Entity kinds of clsEntity rules.
+const (
+	entBrand uint8 = iota + 1
+	entCEO
+	entCompetitor
+)
+
+// Language bits.
+const (
+	langES = 0
+	langEN = 1
+	maskES = 1 << langES
+	maskEN = 1 << langEN
+	maskAny
+)
+
+var langNames = [2]string{"es", "en"}
+
+// rule is one compiled rule.
+type rule struct {
+	id        string
+	explain   string
+	class     ruleClass
+	weight    float64
+	severity  escucha.Severity
+	minor     bool // severity "low": the author calls it minor
+	langMask  uint8
+	negatable bool
+	damp      float64 // 0 = none; else multiplies complaint and suggestion scores
+	entity    uint8
+	signal    string
+	ceo       bool // firing means the post names the CEO
+	sentence  bool // matches only in a sentence with a question mark
+}
+
+// elem is one position of a pattern: the token must carry one of ids;
+// up to gap other tokens may come before it.
+type elem struct {
+	ids []int32
+	gap int
+}
+
+type pattern struct {
+	rule  int32
+	elems []elem
+}
+
+type regexRule struct {
+	rule int32
+	re   *regexp.Regexp
+}
+
+// langData is what one language adds to the normaliser and the engine.
+type langData struct {
+	stop    map[string]bool
+	abbrev  map[string][]string // folded token -> folded replacement tokens
+	signals map[string]int32    // signal name -> rule index
+}
+
+// ruleset is an immutable compiled set of rules; Reload swaps it whole.
+type ruleset struct {
+	vocab    map[string]int32
+	prefix   map[string]int32
+	minPre   int
+	maxPre   int
+	nIDs     int32
+	rules    []rule
+	patterns []pattern
+	index    [][]int32 // first-element id -> pattern indices
+	regexes  []regexRule
+	langs    [2]langData
+	negator  []uint8 // by id: language mask of negators
+	contrast []uint8 // by id: language mask of contrast words
+	person   []uint8 // by id: first or second person words
+	hasEnt   bool
+}
+
+// Special ids of token kinds.
+const (
+	idNum int32 = iota
+	idTime
+	idCur
+	idURL
+	idHandle
+	idEmoji
+	idCaps
+	nSpecial
+)
+
+var specialNames = map[string]int32{
+	"<num>": idNum, "<time>": idTime, "<cur>": idCur, "<url>": idURL, "<handle>": idHandle,
+	"<emoji>": idEmoji, "<caps>": idCaps,
+}
+
+// RuleError is a problem in a rules file, named by file, line and rule.
+type RuleError struct {
+	File string
+	Line int
+	Rule string
+	Err  error
+}
+
+func (e *RuleError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":")
+		b.WriteString(strconv.Itoa(e.Line))
+	}
+	if e.Rule != "" {
+		b.WriteString(": rule ")
+		b.WriteString(strconv.Quote(e.Rule))
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *RuleError) Unwrap() error { return e.Err }
+
+// ruleSpec is one rule as written in a rules file.
+type ruleSpec struct {
+	ID        string   `yaml:"id"`
+	Lang      string   `yaml:"lang"`
+	Class     string   `yaml:"class"`
+	Weight    *float64 `yaml:"weight"`
+	Severity  string   `yaml:"severity"`
+	Explain   string   `yaml:"explain"`
+	Patterns  []string `yaml:"patterns"`
+	Negatable *bool    `yaml:"negatable"`
+	Damp      float64  `yaml:"damp"`
+	Signal    string   `yaml:"signal"`
+	Question  bool     `yaml:"question"`
+	CEO       bool     `yaml:"ceo"`
+}
+
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo"}
+
+// langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
+type langFile struct {
+	Lang          string            `yaml:"lang"`
+	Stopwords     []string          `yaml:"stopwords"`
+	Negators      []string          `yaml:"negators"`
+	Contrast      []string          `yaml:"contrast"`
+	Persons       []string          `yaml:"persons"`
+	Abbreviations map[string]string `yaml:"abbreviations"`
+	Rules         []yaml.Node       `yaml:"rules"`
+}
+
+// customFile is a company's own rules file.
+type customFile struct {
+	Brand struct {
+		Names   []string `yaml:"names"`
+		Handles []string `yaml:"handles"`
+	} `yaml:"brand"`
+	Products    []string `yaml:"products"`
+	Competitors []string `yaml:"competitors"`
+	CEO         struct {
+		Names   []string `yaml:"names"`
+		Handles []string `yaml:"handles"`
+	} `yaml:"ceo"`
+	Keywords map[string][]string `yaml:"keywords"`
+	Rules    []yaml.Node         `yaml:"rules"`
+}
+
+// builder collects rules and compiles them into a ruleset.
+type builder struct {
+	rs    *ruleset
+	ids   map[string]bool
+	scr   doc
+	items []struct {
+		negator, contrast, person uint8
+		id                        int32
+	}
+}
+
+func newBuilder() *builder {
+	return &builder{
+		rs:  &ruleset{vocab: map[string]int32{}, prefix: map[string]int32{}, minPre: 1 << 30, nIDs: nSpecial},
+		ids: map[string]bool{},
+	}
+}
+
+// foldTokens tokenizes s the way posts are tokenized and returns the
+// folded tokens.
+func (b *builder) foldTokens(s string) []string {
+	b.scr.reset(s)
+	b.scr.tokenize()
+	out := make([]string, 0, len(b.scr.toks))
+	for i := range b.scr.toks {
+		out = append(out, string(b.scr.norm(i)))
+	}
+	return out
+}
+
+func (b *builder) wordID(w string) int32 {
+	if id, ok := b.rs.vocab[w]; ok {
+		return id
+	}
+	id := b.rs.nIDs
+	b.rs.nIDs++
+	b.rs.vocab[w] = id
+	return id
+}
+
+func (b *builder) prefixID(p string) int32 {
+	if id, ok := b.rs.prefix[p]; ok {
+		return id
+	}
+	id := b.rs.nIDs
+	b.rs.nIDs++
+	b.rs.prefix[p] = id
+	b.rs.minPre = min(b.rs.minPre, len(p))
+	b.rs.maxPre = max(b.rs.maxPre, len(p))
+	return id
+}
+
+// parsePattern compiles one pattern of rule ri.
+func (b *builder) parsePattern(ri int32, src string) error {
+	src = strings.TrimSpace(src)
+	if src == "" {
+		return errors.New("empty pattern")
+	}
+	if rest, ok := strings.CutPrefix(src, "re:"); ok {
+		re, err := regexp.Compile(strings.TrimSpace(rest))
+		if err != nil {
+			return fmt.Errorf("pattern %q: %w", src, err)
+		}
+		b.rs.regexes = append(b.rs.regexes, regexRule{rule: ri, re: re})
+		return nil
+	}
+	var p pattern
+	p.rule = ri
+	gap := 0
+	for _, part := range strings.Fields(src) {
+		if part == "..." {
+			gap = 3
+			continue
+		}
+		if n, ok := strings.CutPrefix(part, ".."); ok && n != "" {
+			g, err := strconv.Atoi(n)
+			if err != nil || g < 0 || g > 20 {
+				return fmt.Errorf("pattern %q: gap %q is not ..N with N from 0 to 20", src, part)
+			}
+			gap = g
+			continue
+		}
+		if len(p.elems) == 0 && gap > 0 {
+			return fmt.Errorf("pattern %q: cannot start with a gap", src)
+		}
+		var e elem
+		e.gap = gap
+		gap = 0
+		for _, alt := range strings.Split(part, "|") {
+			if alt == "" {
+				return fmt.Errorf("pattern %q: empty alternative in %q", src, part)
+			}
+			if id, ok := specialNames[alt]; ok {
+				e.ids = append(e.ids, id)
+				continue
+			}
+			if strings.HasPrefix(alt, "<") && strings.HasSuffix(alt, ">") && len(alt) > 2 {
+				return fmt.Errorf("pattern %q: unknown token class %s", src, alt)
+			}
+			if pre, ok := strings.CutSuffix(alt, "*"); ok && pre != "" {
+				toks := b.foldTokens(pre)
+				if len(toks) != 1 || len(toks[0]) < 2 {
+					return fmt.Errorf("pattern %q: prefix %q must be one word of 2 or more letters", src, alt)
+				}
+				e.ids = append(e.ids, b.prefixID(toks[0]))
+				continue
+			}
+			toks := b.foldTokens(alt)
+			if len(toks) != 1 {
+				return fmt.Errorf("pattern %q: %q is not one word (write words apart, with | only between alternatives)", src, alt)
+			}
+			e.ids = append(e.ids, b.wordID(toks[0]))
+		}
+		slices.Sort(e.ids)
+		e.ids = slices.Compact(e.ids)
+		p.elems = append(p.elems, e)
+	}
+	if len(p.elems) == 0 {
+		return fmt.Errorf("pattern %q: no words", src)
+	}
+	if gap > 0 {
+		return fmt.Errorf("pattern %q: cannot end with a gap", src)
+	}
+	b.rs.patterns = append(b.rs.patterns, p)
+	return nil
+}
+
+// addRule validates and compiles one rule spec.
+func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) error {
+	fail := func(err error) error { return &RuleError{File: file, Line: line, Rule: s.ID, Err: err} }
+	if s.ID == "" {
+		return fail(errors.New("missing id"))
+	}
+	if b.ids[s.ID] {
+		return fail(errors.New("duplicate rule id"))
+	}
+	b.ids[s.ID] = true
+	lang := s.Lang
+	if lang == "" {
+		lang = defLang
+	}
+	r := rule{id: s.ID, explain: s.Explain, negatable: true, damp: s.Damp, signal: s.Signal, sentence: s.Question, ceo: s.CEO}
+	switch lang {
+	case "es":
+		r.langMask = maskES
+	case "en":
+		r.langMask = maskEN
+	case "any", "":
+		r.langMask = maskES | maskEN
+	default:
+		return fail(fmt.Errorf("lang %q: want es, en or any", lang))
+	}
+	cls, ok := classNames[s.Class]
+	if !ok {
+		return fail(fmt.Errorf("class %q: want complaint, suggestion, other, praise, sarcasm, severity or signal", s.Class))
+	}
+	r.class = cls
+	if s.Weight != nil {
+		r.weight = *s.Weight
+	} else if cls != clsSeverity && cls != clsSignal {
+		r.weight = 1
+	}
+	if r.weight < -5 || r.weight > 5 {
+		return fail(fmt.Errorf("weight %v: want a number from -5 to 5", r.weight))
+	}
+	if s.Damp < 0 || s.Damp > 1 {
+		return fail(fmt.Errorf("damp %v: want a number from 0 to 1", s.Damp))
+	}
+	switch s.Severity {
+	case "":
+	case "low":
+		r.minor = true
+		r.severity = escucha.SeverityLow
+	case "medium", "high", "critical":
+		r.severity = escucha.Severity(s.Severity)
+	default:
+		return fail(fmt.Errorf("severity %q: want low, medium, high or critical", s.Severity))
+	}
+	if s.Negatable != nil {
+		r.negatable = *s.Negatable
+	}
+	if s.Explain == "" {
+		return fail(errors.New("missing explain: every rule says why it fires"))
+	}
+	if cls == clsSignal {
+		if s.Signal == "" {
+			return fail(errors.New("signal rules need a signal name"))
+		}
+		if len(s.Patterns) > 0 {
+			return fail(errors.New("signal rules have no patterns"))
+		}
+	} else if len(s.Patterns) == 0 {
+		return fail(errors.New("no patterns"))
+	}
+	ri := int32(len(b.rs.rules))
+	b.rs.rules = append(b.rs.rules, r)
+	for _, p := range s.Patterns {
+		if err := b.parsePattern(ri, p); err != nil {
+			return fail(err)
+		}
+	}
+	if cls == clsSignal {
+		for l := range 2 {
+			if r.langMask&(1<<l) != 0 {
+				if b.rs.langs[l].signals == nil {
+					b.rs.langs[l].signals = map[string]int32{}
+				}
+				b.rs.langs[l].signals[s.Signal] = ri
+			}
+		}
+	}
+	return nil
+}
+
+// decodeRule decodes one rule node, rejecting unknown keys.
+func decodeRule(n *yaml.Node) (ruleSpec, string, error) {
+	var s ruleSpec
+	if n.Kind != yaml.MappingNode {
+		return s, "", errors.New("a rule is a mapping of id, class, weight, explain, patterns")
+	}
+	id := ""
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if k == "id" {
+			id = n.Content[i+1].Value
+		}
+		if !slices.Contains(ruleKeys, k) {
+			return s, id, fmt.Errorf("unknown key %q (want one of %s)", k, strings.Join(ruleKeys, ", "))
+		}
+	}
+	if err := n.Decode(&s); err != nil {
+		return s, id, err
+	}
+	return s, id, nil
+}
+
+func (b *builder) addRuleNodes(file, defLang string, nodes []yaml.Node) error {
+	var errs []error
+	for i := range nodes {
+		n := &nodes[i]
+		s, id, err := decodeRule(n)
+		if err != nil {
+			errs = append(errs, &RuleError{File: file, Line: n.Line, Rule: id, Err: err})
+			continue
+		}
+		if err := b.addRule(file, n.Line, defLang, s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// addLangFile reads a built-in language file.
+func (b *builder) addLangFile(name string, data []byte) error {
+	var f langFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return &RuleError{File: name, Err: err}
+	}
+	l := -1
+	for i, n := range langNames {
+		if n == f.Lang {
+			l = i
+		}
+	}
+	if l < 0 {
+		return &RuleError{File: name, Err: fmt.Errorf("lang %q: want es or en", f.Lang)}
+	}
+	ld := &b.rs.langs[l]
+	ld.stop = map[string]bool{}
+	for _, w := range f.Stopwords {
+		ld.stop[FoldWord(w)] = true
+	}
+	ld.abbrev = map[string][]string{}
+	for k, v := range f.Abbreviations {
+		ld.abbrev[FoldWord(k)] = b.foldTokens(v)
+	}
+	mark := func(words []string, set func(id int32)) {
+		for _, w := range words {
+			for _, t := range b.foldTokens(w) {
+				set(b.wordID(t))
+			}
+		}
+	}
+	type mk struct {
+		id   int32
+		what int
+	}
+	var marks []mk
+	mark(f.Negators, func(id int32) { marks = append(marks, mk{id, 0}) })
+	mark(f.Contrast, func(id int32) { marks = append(marks, mk{id, 1}) })
+	mark(f.Persons, func(id int32) { marks = append(marks, mk{id, 2}) })
+	for _, m := range marks {
+		b.items = append(b.items, struct {
+			negator, contrast, person uint8
+			id                        int32
+		}{id: m.id, negator: b2u(m.what == 0) << l, contrast: b2u(m.what == 1) << l, person: b2u(m.what == 2) << l})
+	}
+	return b.addRuleNodes(name, f.Lang, f.Rules)
+}
+
+func b2u(v bool) uint8 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// entityRule adds the names or handles of one kind of entity.
+func (b *builder) entityRule(id, explain string, kind uint8, names []string) {
+	var pats []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		toks := b.foldTokens(n)
+		if len(toks) == 0 {
+			continue
+		}
+		pats = append(pats, strings.Join(toks, " "))
+	}
+	if len(pats) == 0 {
+		return
+	}
+	ri := int32(len(b.rs.rules))
+	b.rs.rules = append(b.rs.rules, rule{id: id, explain: explain, class: clsEntity, entity: kind, langMask: maskES | maskEN})
+	for _, p := range pats {
+		var pt pattern
+		pt.rule = ri
+		for _, w := range strings.Fields(p) {
+			pt.elems = append(pt.elems, elem{ids: []int32{b.wordID(w)}})
+		}
+		b.rs.patterns = append(b.rs.patterns, pt)
+	}
+	b.rs.hasEnt = true
+}
+
+func handlesOf(hs []string) []string {
+	out := make([]string, 0, len(hs))
+	for _, h := range hs {
+		h = strings.TrimPrefix(strings.TrimSpace(h), "@")
+		if h != "" {
+			out = append(out, "@"+h)
+		}
+	}
+	return out
+}
+
+// addCustomFile reads a company rules file.
+func (b *builder) addCustomFile(path string) (*customFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read rules file: %w", err)
+	}
+	var f customFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &f, nil
+		}
+		return nil, &RuleError{File: path, Line: yamlLine(err), Err: err}
+	}
+	var errs []error
+	for class, words := range f.Keywords {
+		cls := class
+		sev := ""
+		switch class {
+		case "complaint", "suggestion", "other", "praise":
+		case "critical", "high", "low":
+			cls, sev = "severity", class
+		default:
+			errs = append(errs, &RuleError{File: path, Rule: "keywords." + class, Err: fmt.Errorf("keyword class %q: want complaint, suggestion, other, praise, critical, high or low", class)})
+			continue
+		}
+		var pats []string
+		for _, w := range words {
+			pats = append(pats, strings.Join(b.foldTokens(w), " "))
+		}
+		one := 1.0
+		if cls == "severity" {
+			one = 0
+		}
+		if err := b.addRule(path, 0, "any", ruleSpec{ID: "custom.keyword." + class, Class: cls, Weight: &one, Severity: sev,
+			Explain: "company keyword (" + class + ")", Patterns: pats}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := b.addRuleNodes(path, "any", f.Rules); err != nil {
+		errs = append(errs, err)
+	}
+	return &f, errors.Join(errs...)
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlLine(err error) int {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// finish builds the lookup tables.
+func (b *builder) finish() *ruleset {
+	rs := b.rs
+	rs.index = make([][]int32, rs.nIDs)
+	for pi, p := range rs.patterns {
+		for _, id := range p.elems[0].ids {
+			rs.index[id] = append(rs.index[id], int32(pi))
+		}
+	}
+	rs.negator = make([]uint8, rs.nIDs)
+	rs.contrast = make([]uint8, rs.nIDs)
+	rs.person = make([]uint8, rs.nIDs)
+	for _, it := range b.items {
+		rs.negator[it.id] |= it.negator
+		rs.contrast[it.id] |= it.contrast
+		rs.person[it.id] |= it.person
+	}
+	if rs.minPre > rs.maxPre {
+		rs.minPre = 0
+	}
+	return rs
+}
+
+// compile builds the ruleset from the built-in files, the options and the
+// company's rules file.
+func compile(opts Options) (*ruleset, error) {
+	b := newBuilder()
+	var errs []error
+	for _, name := range []string{"rules/es.yaml", "rules/en.yaml"} {
+		data, err := builtinFS.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("built-in rules: %w", err)
+		}
+		if err := b.addLangFile(name, data); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	brandNames := append([]string{}, opts.Brand.Keywords...)
+	if opts.Brand.Name != "" {
+		brandNames = append(brandNames, opts.Brand.Name)
+	}
+	brandNames = append(brandNames, handlesOf(opts.Brand.Handles)...)
+	ceoNames := append([]string{}, opts.CEO.Aliases...)
+	if opts.CEO.Name != "" {
+		ceoNames = append(ceoNames, opts.CEO.Name)
+	}
+	ceoNames = append(ceoNames, handlesOf(opts.CEO.Handles)...)
+	var competitors []string
+	if opts.RulesFile != "" {
+		f, err := b.addCustomFile(opts.RulesFile)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if f != nil {
+			brandNames = append(append(append(brandNames, f.Brand.Names...), f.Products...), handlesOf(f.Brand.Handles)...)
+			ceoNames = append(append(ceoNames, f.CEO.Names...), handlesOf(f.CEO.Handles)...)
+			competitors = append(competitors, f.Competitors...)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	b.entityRule("entity.brand", "names the brand", entBrand, brandNames)
+	b.entityRule("entity.ceo", "names or addresses the CEO", entCEO, ceoNames)
+	b.entityRule("entity.competitor", "names a competitor", entCompetitor, competitors)
+	for l := range 2 {
+		for _, sig := range []string{"emphasis", "contrast", "negation", "competitor", "ceo"} {
+			if _, ok := b.rs.langs[l].signals[sig]; !ok {
+				return nil, &RuleError{File: "rules/" + langNames[l] + ".yaml", Rule: sig, Err: fmt.Errorf("missing signal rule %q", sig)}
+			}
+		}
+	}
+	return b.finish(), nil
+}
