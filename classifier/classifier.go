@@ -581,14 +581,26 @@ func (rs *ruleset) decide(d *doc, l int) result {
 			sc += sarcasm * 0.8
 		}
 	}
+	// Polite words around a proposal ("please add…, thanks") are not praise.
+	if ss > 0 {
+		praise *= 0.3
+	}
 	so += praise
+	// A grievance after "but" outweighs the praise before it.
+	if contrastUsed && sc > 0 {
+		sc += 0.4
+	}
+	// No first or second person and no @handle: likely news or commentary.
+	if sc > 0 && d.words >= 10 && !rs.personal(d, l) {
+		sc *= 0.75
+		rs.addFired(d, ld.signals["impersonal"], 0, nil)
+	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
 		sc += 0.3
 		rs.addFired(d, ld.signals["emphasis"], 0.3, nil)
 	}
 	sc *= damp
-	ss *= damp
 
 	// Tie-break: a concrete grievance next to a proposal is a complaint.
 	if sc >= 1 && ss > 0 && sc >= 0.7*ss {
@@ -656,6 +668,22 @@ func (rs *ruleset) overlapsNonPraise(d *doc, g hit) bool {
 						continue
 					}
 				}
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// personal reports whether the text speaks in the first or second person
+// or addresses an account.
+func (rs *ruleset) personal(d *doc, l int) bool {
+	for i := range d.toks {
+		if d.toks[i].kind == kHandle {
+			return true
+		}
+		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+			if rs.person[id] != 0 {
 				return true
 			}
 		}

@@ -157,12 +157,12 @@ func TestExplanationsAndScore(t *testing.T) {
 func TestCustomRulesFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]struct{ body, want string }{
-		"badclass": {"rules:\n  - id: acme.x\n    class: angry\n    explain: x\n    patterns: [a]\n", `:2: rule "acme.x": class "angry"`},
+		"badclass":   {"rules:\n  - id: acme.x\n    class: angry\n    explain: x\n    patterns: [a]\n", `:2: rule "acme.x": class "angry"`},
 		"badpattern": {"rules:\n  - id: acme.ok\n    class: complaint\n    explain: ok\n    patterns: [hola]\n  - id: acme.bad\n    class: complaint\n    explain: bad\n    patterns: [\"re:(\"]\n", `:6: rule "acme.bad": pattern`},
 		"unknownkey": {"rules:\n  - id: acme.y\n    class: complaint\n    explain: y\n    weigth: 2\n    patterns: [a]\n", `:2: rule "acme.y": unknown key "weigth"`},
-		"noexplain": {"rules:\n  - id: acme.z\n    class: complaint\n    patterns: [a]\n", `:2: rule "acme.z": missing explain`},
-		"dup": {"rules:\n  - id: es.complaint.espera\n    class: complaint\n    explain: z\n    patterns: [a]\n", `duplicate rule id`},
-		"topkey": {"competitor: [x]\n", "field competitor not found"},
+		"noexplain":  {"rules:\n  - id: acme.z\n    class: complaint\n    patterns: [a]\n", `:2: rule "acme.z": missing explain`},
+		"dup":        {"rules:\n  - id: es.complaint.espera\n    class: complaint\n    explain: z\n    patterns: [a]\n", `duplicate rule id`},
+		"topkey":     {"competitor: [x]\n", "field competitor not found"},
 	}
 	for name, tc := range cases {
 		path := filepath.Join(dir, name+".yaml")

@@ -12,8 +12,8 @@ import (
 // uiText holds the words of the human-readable verdicts in one language.
 type uiText struct {
 	label, severity, lang, ceo, score, rules, low, none, yes, no string
-	labels                                                        map[escucha.Label]string
-	severities                                                    map[escucha.Severity]string
+	labels                                                       map[escucha.Label]string
+	severities                                                   map[escucha.Severity]string
 }
 
 var uiTexts = map[string]uiText{

@@ -677,7 +677,7 @@ func compile(opts Options) (*ruleset, error) {
 	b.entityRule("entity.ceo", "names or addresses the CEO", entCEO, ceoNames)
 	b.entityRule("entity.competitor", "names a competitor", entCompetitor, competitors)
 	for l := range 2 {
-		for _, sig := range []string{"emphasis", "contrast", "negation", "competitor", "ceo"} {
+		for _, sig := range []string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal"} {
 			if _, ok := b.rs.langs[l].signals[sig]; !ok {
 				return nil, &RuleError{File: "rules/" + langNames[l] + ".yaml", Rule: sig, Err: fmt.Errorf("missing signal rule %q", sig)}
 			}
