@@ -1,0 +1,51 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/escucha/escucha/store"
+)
+
+type rulesPage struct {
+	pageBase
+	Stats []store.RuleStat
+	Since string
+}
+
+func (s *Server) ruleStats(r *http.Request) ([]store.RuleStat, error) {
+	since, err := parseWhen(r.URL.Query().Get("since"), s.now(), time.UTC)
+	if err != nil {
+		return nil, errStatus(http.StatusBadRequest, err)
+	}
+	return s.st.RuleStats(r.Context(), since, time.Time{})
+}
+
+// rulesPage lists the rules by the false positives people corrected, so
+// the worst rules are fixed first.
+func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) error {
+	stats, err := s.ruleStats(r)
+	if err != nil {
+		return err
+	}
+	d := rulesPage{pageBase: s.base(r, "/admin/rules"), Stats: stats, Since: r.URL.Query().Get("since")}
+	d.Title = d.T["rules_title"]
+	return s.render(w, "rules.html", d)
+}
+
+type usersPage struct {
+	pageBase
+	Users []*user
+}
+
+// usersPage lists the configured users (never their hashes).
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
+	d := usersPage{pageBase: s.base(r, "/admin/users")}
+	d.Title = d.T["users_title"]
+	for _, u := range s.users {
+		d.Users = append(d.Users, u)
+	}
+	sort.Slice(d.Users, func(i, j int) bool { return d.Users[i].Login < d.Users[j].Login })
+	return s.render(w, "users.html", d)
+}
