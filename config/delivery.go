@@ -17,6 +17,10 @@ type Delivery struct {
 	// ActionKey is the HMAC key that signs action links. Unset: escucha
 	// generates one and keeps it in <data_dir>/action.key (mode 0600).
 	ActionKey SecretRef `mapstructure:"action_key"`
+	// WebsocketURL is the NATS WebSocket URL as phones reach it, for the
+	// mobile page (default ws://<the page's host>:<nats.embedded.websocket_port>);
+	// set it behind a TLS proxy, for example wss://escucha.example/nats.
+	WebsocketURL string `mapstructure:"websocket_url"`
 	// MaxAge is the oldest alert a push gateway still delivers, for
 	// example after a long outage or when a channel is first enabled
 	// (default 6h).

@@ -32,6 +32,11 @@ func (c Config) validateDelivery() []error {
 	if d.MaxAge < 0 {
 		add("delivery.max_age", d.MaxAge, ErrInvalid, "a positive duration such as 6h (0 uses 6h)")
 	}
+	if d.WebsocketURL != "" {
+		if u, err := url.Parse(d.WebsocketURL); err != nil || u.Host == "" || (u.Scheme != "ws" && u.Scheme != "wss") || u.User != nil {
+			add("delivery.websocket_url", redactURL(d.WebsocketURL), ErrInvalid, "a ws:// or wss:// URL without credentials")
+		}
+	}
 	w := d.Webpush
 	if err := checkSecret(w.VAPIDPrivateKey); err != nil {
 		add("delivery.webpush.vapid_private_key", nil, err, "")
