@@ -24,10 +24,10 @@ var eventTypes = map[escucha.ActionKind]string{
 	escucha.ActionSnooze:    "snoozed",
 }
 
-// handleAction serves one request on <prefix>.actions.<recipient>. The
-// recipient comes from the subject (which NATS permissions tie to the
-// phone's user), never from the body: By is set from it, and the alert must
-// be addressed to it. A zero or future At becomes now.
+// handleAction serves one request on <prefix>.actions.<recipient> through
+// Act. The recipient comes from the subject (which NATS permissions tie to
+// the phone's user), never from the body: By is set from it, and the alert
+// must be addressed to it.
 func (n *Notifier) handleAction(msg *nats.Msg) {
 	recipient := msg.Subject[strings.LastIndexByte(msg.Subject, '.')+1:]
 	kind, result, errText := "unknown", "invalid", ""
@@ -67,14 +67,10 @@ func (n *Notifier) handleAction(msg *nats.Msg) {
 		errText = fmt.Sprintf("alert %q is not addressed to %s", a.AlertID, recipient)
 		return
 	}
-	now := n.now()
 	a.By = recipient
-	if a.At.IsZero() || a.At.After(now) {
-		a.At = now
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	err := n.outbox.RecordAction(ctx, a)
+	err := n.Act(ctx, a)
 	switch {
 	case errors.Is(err, escucha.ErrNotFound):
 		result = "not_found"
@@ -90,8 +86,6 @@ func (n *Notifier) handleAction(msg *nats.Msg) {
 		return
 	}
 	result = "ok"
-	n.log.Info("action recorded", "alert_id", a.AlertID, "action", a.Action, "by", a.By)
-	n.publishEvent(Event{Type: eventTypes[a.Action], AlertID: a.AlertID, Recipient: recipient, At: a.At, By: a.By, Note: a.Note})
 }
 
 // SendAction sends an action as a request on

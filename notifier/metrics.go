@@ -12,6 +12,10 @@ type metrics struct {
 	actions       *prometheus.CounterVec
 	latency       prometheus.Histogram
 	pending       prometheus.Gauge
+	escalations   *prometheus.CounterVec
+	grouped       prometheus.Counter
+	digested      prometheus.Counter
+	heldQuiet     prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -37,6 +41,22 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		pending: f.NewGauge(prometheus.GaugeOpts{
 			Namespace: "escucha", Name: "outbox_pending",
 			Help: "Alerts waiting in the outbox at the last drain (counted up to one batch).",
+		}),
+		escalations: f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "escucha", Name: "escalations_total",
+			Help: "Escalation steps run (alerts created for the step's recipients), by step number.",
+		}, []string{"step"}),
+		grouped: f.NewCounter(prometheus.CounterOpts{
+			Namespace: "escucha", Name: "alerts_grouped_total",
+			Help: "Alerts that joined a group of similar alerts instead of buzzing on their own.",
+		}),
+		digested: f.NewCounter(prometheus.CounterOpts{
+			Namespace: "escucha", Name: "alerts_digested_total",
+			Help: "Alerts delivered inside a digest (over budget or after quiet hours).",
+		}),
+		heldQuiet: f.NewCounter(prometheus.CounterOpts{
+			Namespace: "escucha", Name: "alerts_held_quiet_total",
+			Help: "Alerts held during their recipient's quiet hours.",
 		}),
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/escucha/escucha"
+	"github.com/escucha/escucha/config"
+	"github.com/escucha/escucha/store"
 )
 
 // Defaults of a Notifier; the timings are fields of the Notifier so tests
@@ -44,6 +46,24 @@ type Outbox interface {
 	// alert gives an error wrapping escucha.ErrNotFound; an unknown action
 	// one wrapping escucha.ErrInvalidAction.
 	RecordAction(ctx context.Context, a escucha.Action) error
+	// Mention returns a stored mention with its ledger; an unknown key
+	// gives an error wrapping escucha.ErrNotFound.
+	Mention(ctx context.Context, key string) (store.MentionRecord, error)
+	// Alert returns a stored alert; an unknown id gives an error wrapping
+	// escucha.ErrNotFound.
+	Alert(ctx context.Context, id string) (store.AlertRecord, error)
+	// AddAlerts stores new alerts (escalation steps) in the outbox; ids
+	// already stored are skipped.
+	AddAlerts(ctx context.Context, alerts []escucha.Alert) error
+	// HoldAlert takes a pending alert out of the outbox until h.Due.
+	HoldAlert(ctx context.Context, h store.HeldAlert) error
+	// HeldAlerts returns the held alerts due by until, earliest first.
+	HeldAlerts(ctx context.Context, until time.Time, limit int) ([]store.HeldAlert, error)
+	// ReleaseHeld marks held alerts notified at at.
+	ReleaseHeld(ctx context.Context, held []store.HeldAlert, at time.Time) error
+	// NotifierState and PutNotifierState keep the fatigue state.
+	NotifierState(ctx context.Context, key string) ([]byte, error)
+	PutNotifierState(ctx context.Context, key string, value []byte) error
 }
 
 // Options configures a Notifier.
@@ -64,6 +84,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Router, when set, turns on escalation ladders and fatigue control
+	// (grouping, budgets, digests, quiet hours) as its configuration says;
+	// without it every alert is published as it comes and never escalated.
+	Router *Router
 }
 
 // Notifier publishes the store's outbox to JetStream and serves the action
@@ -83,6 +107,9 @@ type Notifier struct {
 	retryMax time.Duration
 	// attempt bounds one publish or stream request.
 	attempt time.Duration
+	// router and fatigue are nil without Options.Router.
+	router  *Router
+	fatigue *fatigue
 
 	// Used only by the Run goroutine.
 	lastErr  string
@@ -152,7 +179,16 @@ func New(opts Options) (*Notifier, error) {
 		retryMax: defaultRetryMax,
 		attempt:  publishTimeout,
 		poisoned: make(map[string]bool),
+		router:   opts.Router,
+		fatigue:  newFatigue(routerAlerting(opts.Router)),
 	}, nil
+}
+
+func routerAlerting(r *Router) config.Alerting {
+	if r == nil {
+		return config.Alerting{}
+	}
+	return r.alerting
 }
 
 // Kick wakes the publisher; the app calls it right after committing alerts.
@@ -177,6 +213,7 @@ func (n *Notifier) Kick() {
 //
 // It returns an error only when it cannot subscribe to actions.
 func (n *Notifier) Run(ctx context.Context) error {
+	runCtx := ctx
 	sub, err := n.nc.QueueSubscribe(n.prefix+".actions.*", "escucha", n.handleAction)
 	if err != nil {
 		return fmt.Errorf("subscribe %s.actions.*: %w", n.prefix, err)
@@ -190,6 +227,21 @@ func (n *Notifier) Run(ctx context.Context) error {
 		return ensureStreams(ctx, n.js, n.prefix, n.window)
 	}) {
 		return nil
+	}
+	if n.router != nil {
+		if !n.retry(ctx, "load fatigue state", func(ctx context.Context) error {
+			return n.fatigue.load(ctx, n.outbox, n.router.recipients)
+		}) {
+			return nil
+		}
+		var stop func()
+		if !n.retry(ctx, "start escalations", func(ctx context.Context) (err error) {
+			stop, err = n.consumeEscalations(ctx, runCtx)
+			return err
+		}) {
+			return nil
+		}
+		defer stop()
 	}
 	n.log.Info("notifier started", "prefix", n.prefix, "duplicate_window", n.window)
 	t := time.NewTicker(n.tick)
@@ -211,6 +263,10 @@ func (n *Notifier) Run(ctx context.Context) error {
 // soon as it is published, so the store commits the marks of a batch
 // together (one fsync) while the next alerts are being published.
 func (n *Notifier) drain(ctx context.Context) {
+	if n.router != nil {
+		n.releaseDue(ctx)
+		defer n.saveFatigue(ctx)
+	}
 	for ctx.Err() == nil {
 		// Alerts that can never be published stay at the head of the
 		// outbox; read past them.
@@ -230,7 +286,18 @@ func (n *Notifier) drain(ctx context.Context) {
 			if n.poisoned[a.ID] {
 				continue
 			}
-			at, ok := n.publishAlert(ctx, a)
+			msg, push, ok := n.triage(ctx, a)
+			if !ok {
+				if ctx.Err() != nil {
+					break
+				}
+				continue
+			}
+			if !push {
+				published++ // it left the outbox
+				continue
+			}
+			at, ok := n.publishAlert(ctx, msg)
 			if !ok {
 				if ctx.Err() != nil {
 					break
@@ -255,8 +322,10 @@ func (n *Notifier) drain(ctx context.Context) {
 // publishAlert publishes one alert with notified_at set, retrying until it
 // succeeds or ctx ends, and returns the notified time. ok is false when ctx
 // ended first or the alert can never be published (its recipient is not a
-// subject token: it is logged once and stays in the outbox).
-func (n *Notifier) publishAlert(ctx context.Context, a escucha.Alert) (at time.Time, ok bool) {
+// subject token: it is logged once and stays in the outbox). The message's
+// id is its Nats-Msg-Id.
+func (n *Notifier) publishAlert(ctx context.Context, msg Message) (at time.Time, ok bool) {
+	a := msg.Alert
 	if !validToken(a.Recipient) {
 		n.poisoned[a.ID] = true
 		n.log.Error("alert has a recipient that is not a subject token; it stays in the outbox", "alert", a)
@@ -265,8 +334,8 @@ func (n *Notifier) publishAlert(ctx context.Context, a escucha.Alert) (at time.T
 	subject := n.prefix + ".alerts." + a.Recipient
 	published := n.retry(ctx, "publish alert", func(ctx context.Context) error {
 		at = n.now()
-		a.NotifiedAt = at
-		data, err := json.Marshal(a)
+		msg.NotifiedAt = at
+		data, err := json.Marshal(msg)
 		if err != nil {
 			return err
 		}
@@ -290,7 +359,11 @@ func (n *Notifier) publishAlert(ctx context.Context, a escucha.Alert) (at time.T
 		return time.Time{}, false
 	}
 	n.m.published.WithLabelValues(a.Recipient).Inc()
-	n.m.latency.Observe(at.Sub(a.CreatedAt).Seconds())
+	if msg.Group == nil || msg.Group.Revision <= 1 {
+		if msg.Digest == nil {
+			n.m.latency.Observe(at.Sub(a.CreatedAt).Seconds())
+		}
+	}
 	return at, true
 }
 

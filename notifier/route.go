@@ -26,6 +26,10 @@ type Router struct {
 	lang       map[string]string // recipient -> "es" or "en"
 	publicURL  string
 	recipients []string // sorted, for error messages
+	// policies are the recipients' fatigue settings (budget, quiet hours).
+	policies map[string]policy
+	// alerting holds alerting's durations with defaults applied.
+	alerting config.Alerting
 }
 
 type route struct {
@@ -36,8 +40,14 @@ type route struct {
 	sources     []string
 	langs       []string
 	keywords    [][]string // folded words of each keyword phrase
+	phrases     []string   // the keyword phrases as configured, for titles
 	recipients  []string
 	cont        bool
+	// groupWindow is 0 when the route's alerts are not grouped (only
+	// deduplicated, within dedupWindow).
+	groupWindow time.Duration
+	dedupWindow time.Duration
+	ladder      ladder
 }
 
 // NewRouter builds the routing table from cfg.Routes and cfg.Recipients.
@@ -49,6 +59,8 @@ func NewRouter(cfg config.Config) (*Router, error) {
 	r := &Router{
 		lang:      make(map[string]string, len(cfg.Recipients)),
 		publicURL: strings.TrimRight(cfg.HTTP.PublicURL, "/"),
+		policies:  make(map[string]policy, len(cfg.Recipients)),
+		alerting:  alertingDefaults(cfg.Alerting),
 	}
 	global := cfg.Language
 	if global == "" {
@@ -70,6 +82,11 @@ func NewRouter(cfg config.Config) (*Router, error) {
 		}
 		r.lang[name] = l
 		r.recipients = append(r.recipients, name)
+		p, err := newPolicy(name, rc, r.alerting.Budget)
+		if err != nil {
+			return nil, err
+		}
+		r.policies[name] = p
 	}
 	slices.Sort(r.recipients)
 	for i, cr := range cfg.Routes {
@@ -118,7 +135,20 @@ func NewRouter(cfg config.Config) (*Router, error) {
 				return nil, fmt.Errorf("%s.match.keywords[%d]: %q has no letters or digits", key, j, k)
 			}
 			rt.keywords = append(rt.keywords, words)
+			rt.phrases = append(rt.phrases, strings.TrimSpace(k))
 		}
+		rt.dedupWindow = r.alerting.GroupWindow
+		if cr.Group.Window > 0 {
+			rt.dedupWindow = cr.Group.Window
+		}
+		if !cr.Group.Off {
+			rt.groupWindow = rt.dedupWindow
+		}
+		lad, err := newLadder(key, cr.Escalation, r.lang, r.recipients)
+		if err != nil {
+			return nil, err
+		}
+		rt.ladder = lad
 		r.routes = append(r.routes, rt)
 	}
 	return r, nil
@@ -128,11 +158,25 @@ func NewRouter(cfg config.Config) (*Router, error) {
 // route order, without building alerts. It is empty for a verdict that is
 // not flagged (neither complaint nor suggestion).
 func (r *Router) Recipients(m escucha.Mention, v escucha.Verdict) []string {
+	var out []string
+	for _, rt := range r.matching(m, v) {
+		for _, name := range rt.recipients {
+			if !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// matching returns the routes a flagged mention matches, in order: up to
+// and including the first matching route that does not continue.
+func (r *Router) matching(m escucha.Mention, v escucha.Verdict) []*route {
 	if !v.Flagged() {
 		return nil
 	}
 	var words []string // folded text, computed on first keyword route
-	var out []string
+	var out []*route
 	for i := range r.routes {
 		rt := &r.routes[i]
 		if len(rt.keywords) > 0 && words == nil {
@@ -141,13 +185,71 @@ func (r *Router) Recipients(m escucha.Mention, v escucha.Verdict) []string {
 		if !rt.matches(m, v, words) {
 			continue
 		}
-		for _, name := range rt.recipients {
-			if !slices.Contains(out, name) {
-				out = append(out, name)
-			}
-		}
+		out = append(out, rt)
 		if !rt.cont {
 			break
+		}
+	}
+	return out
+}
+
+// verdictOf rebuilds, from an alert, the part of its mention's verdict that
+// routes match on.
+func verdictOf(a escucha.Alert) escucha.Verdict {
+	return escucha.Verdict{Label: a.Label, Severity: a.Severity, CEO: a.CEO, Lang: a.Mention.Lang}
+}
+
+// routeFor returns the first matching route that names the alert's
+// recipient, or nil (the configuration changed since the alert was made).
+func (r *Router) routeFor(a escucha.Alert) *route {
+	for _, rt := range r.matching(a.Mention, verdictOf(a)) {
+		if slices.Contains(rt.recipients, a.Recipient) {
+			return rt
+		}
+	}
+	return nil
+}
+
+// ladderRoute returns the first matching route with an escalation ladder,
+// or nil. A mention has at most one ladder.
+func (r *Router) ladderRoute(m escucha.Mention, v escucha.Verdict) *route {
+	for _, rt := range r.matching(m, v) {
+		if rt.ladder.size() > 0 {
+			return rt
+		}
+	}
+	return nil
+}
+
+// routeNamed returns the first route called name, or nil.
+func (r *Router) routeNamed(name string) *route {
+	for i := range r.routes {
+		if r.routes[i].name == name {
+			return &r.routes[i]
+		}
+	}
+	return nil
+}
+
+// language returns the recipient's alert language.
+func (r *Router) language(recipient string) string {
+	if l, ok := r.lang[recipient]; ok {
+		return l
+	}
+	return "es"
+}
+
+// matchedPhrases returns the route's keyword phrases found in text, as
+// configured.
+func (rt *route) matchedPhrases(text string) []string {
+	if len(rt.keywords) == 0 {
+		return nil
+	}
+	words := foldWords(text)
+	var out []string
+	for i, k := range rt.keywords {
+		if containsPhrase(words, k) {
+			out = append(out, rt.phrases[i])
 		}
 	}
 	return out
@@ -175,15 +277,21 @@ func (r *Router) Route(m escucha.Mention, v escucha.Verdict, now time.Time) []es
 			CEO:       v.CEO,
 			Rules:     slices.Clone(rules),
 			Title:     Title(r.lang[name], m, v),
+			URL:       r.alertURL(id),
 			Mention:   m,
 			CreatedAt: now,
-		}
-		if r.publicURL != "" {
-			a.URL = r.publicURL + "/alerts/" + url.PathEscape(id)
 		}
 		alerts = append(alerts, a)
 	}
 	return alerts
+}
+
+// alertURL links to the review page of an alert ("" without http.public_url).
+func (r *Router) alertURL(id string) string {
+	if r.publicURL == "" {
+		return ""
+	}
+	return r.publicURL + "/alerts/" + url.PathEscape(id)
 }
 
 func (rt *route) matches(m escucha.Mention, v escucha.Verdict, words []string) bool {

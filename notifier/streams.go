@@ -18,6 +18,10 @@ const mentionsMaxAge = 30 * 24 * time.Hour
 // eventsMaxAge bounds how long the events stream keeps messages.
 const eventsMaxAge = 30 * 24 * time.Hour
 
+// timersMaxAge bounds how long an escalation timer may wait (and how long
+// fired steps are kept).
+const timersMaxAge = 30 * 24 * time.Hour
+
 // StreamNames returns the names of the alerts, mentions and events streams
 // for a subject prefix: ESCUCHA_ALERTS, ESCUCHA_MENTIONS and ESCUCHA_EVENTS
 // for the default prefix "escucha".
@@ -60,6 +64,15 @@ func streamConfigs(prefix string, window time.Duration) []jetstream.StreamConfig
 			Subjects:    []string{prefix + ".events"},
 			Storage:     jetstream.FileStorage,
 			MaxAge:      eventsMaxAge,
+		},
+		{
+			Name:              TimersStreamName(prefix),
+			Description:       "escucha escalation timers (message schedules on .timers.*) and the steps they fire (.escalate.*)",
+			Subjects:          []string{prefix + ".timers.>", prefix + ".escalate.>"},
+			Storage:           jetstream.FileStorage,
+			Duplicates:        window,
+			MaxAge:            max(timersMaxAge, window),
+			AllowMsgSchedules: true,
 		},
 	}
 }
