@@ -24,6 +24,7 @@ package classifier
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -175,11 +176,10 @@ func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
 		if d.toks[i].kind != kWord {
 			continue
 		}
-		w := d.norm(i)
-		for l := range 2 {
-			if rs.langs[l].stop[string(w)] {
-				n[l]++
-			}
+		if id, ok := rs.vocab[string(d.norm(i))]; ok {
+			m := rs.stopMask[id]
+			n[0] += int(m & 1)
+			n[1] += int(m >> 1)
 		}
 	}
 	l := -1
@@ -278,9 +278,12 @@ func (rs *ruleset) lookup(d *doc) {
 		if id, ok := rs.vocab[string(w)]; ok {
 			d.ids = append(d.ids, id)
 		}
-		if t.kind == kWord && rs.maxPre > 0 {
-			hi := min(len(w), rs.maxPre)
-			for n := rs.minPre; n <= hi; n++ {
+		if t.kind == kWord && len(w) >= 2 {
+			lens := rs.preLens[uint16(w[0])<<8|uint16(w[1])]
+			lens &= (1 << (min(len(w), 63) + 1)) - 1
+			for lens != 0 {
+				n := bits.TrailingZeros64(lens)
+				lens &= lens - 1
 				if id, ok := rs.prefix[string(w[:n])]; ok {
 					d.ids = append(d.ids, id)
 				}

@@ -205,7 +205,8 @@ func FoldWord(s string) string {
 	return string(b)
 }
 
-// collapse shortens runs of three or more equal letters to one, in place.
+// collapse shortens runs of three or more equal ASCII letters to one, in
+// place (multi-byte runes are left alone so the text stays UTF-8).
 func collapse(b []byte) []byte {
 	if len(b) < 3 {
 		return b
@@ -216,7 +217,7 @@ func collapse(b []byte) []byte {
 		for j < len(b) && b[j] == b[i] {
 			j++
 		}
-		if j-i >= 3 && !isDigit(b[i]) {
+		if j-i >= 3 && b[i] < utf8.RuneSelf && !isDigit(b[i]) {
 			b[w] = b[i]
 			w++
 		} else {

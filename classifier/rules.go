@@ -104,6 +104,8 @@ type ruleset struct {
 	prefix   map[string]int32
 	minPre   int
 	maxPre   int
+	preLens  map[uint16]uint64 // first two bytes -> bit set of prefix lengths
+	stopMask []uint8           // by vocabulary id: stop word of es (1) / en (2)
 	nIDs     int32
 	rules    []rule
 	patterns []pattern
@@ -209,6 +211,10 @@ type builder struct {
 	rs    *ruleset
 	ids   map[string]bool
 	scr   doc
+	stops []struct {
+		id   int32
+		mask uint8
+	}
 	items []struct {
 		negator, contrast, person uint8
 		id                        int32
@@ -252,6 +258,12 @@ func (b *builder) prefixID(p string) int32 {
 	b.rs.nIDs++
 	b.rs.prefix[p] = id
 	b.rs.minPre = min(b.rs.minPre, len(p))
+	if b.rs.preLens == nil {
+		b.rs.preLens = map[uint16]uint64{}
+	}
+	if len(p) < 64 {
+		b.rs.preLens[uint16(p[0])<<8|uint16(p[1])] |= 1 << len(p)
+	}
 	b.rs.maxPre = max(b.rs.maxPre, len(p))
 	return id
 }
@@ -477,6 +489,10 @@ func (b *builder) addLangFile(name string, data []byte) error {
 	ld.stop = map[string]bool{}
 	for _, w := range f.Stopwords {
 		ld.stop[FoldWord(w)] = true
+		b.stops = append(b.stops, struct {
+			id   int32
+			mask uint8
+		}{b.wordID(FoldWord(w)), 1 << l})
 	}
 	ld.abbrev = map[string][]string{}
 	for k, v := range f.Abbreviations {
@@ -619,6 +635,10 @@ func (b *builder) finish() *ruleset {
 		for _, id := range p.elems[0].ids {
 			rs.index[id] = append(rs.index[id], int32(pi))
 		}
+	}
+	rs.stopMask = make([]uint8, rs.nIDs)
+	for _, s := range b.stops {
+		rs.stopMask[s.id] |= s.mask
 	}
 	rs.negator = make([]uint8, rs.nIDs)
 	rs.contrast = make([]uint8, rs.nIDs)

@@ -49,3 +49,22 @@ func TestDevSet(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, r.F1("all", "complaint"), 0.7)
 }
+
+// TestExternalTable prints the Markdown table of docs/classifier.md when
+// ESCUCHA_EVAL_TABLE is set (it takes a few seconds over every data set).
+func TestExternalTable(t *testing.T) {
+	d := dataDir(t)
+	if os.Getenv("ESCUCHA_EVAL_TABLE") == "" {
+		t.Skip("set ESCUCHA_EVAL_TABLE=1 to print the evaluation table")
+	}
+	c, err := classifier.New(classifier.Options{})
+	require.NoError(t, err)
+	reps, err := RunAll(os.Stdout, c, d)
+	require.NoError(t, err)
+	require.Greater(t, reps["dev"].MacroF1("all"), 0.6)
+	cc, err := classifier.New(classifier.Options{RulesFile: filepath.Join("testdata", "dev-companies.yaml")})
+	require.NoError(t, err)
+	r, err := Run(os.Stdout, cc, Presets()["dev"].Resolve(d), 0)
+	require.NoError(t, err)
+	require.Greater(t, r.CEO.F1(), 0.8)
+}
