@@ -195,3 +195,5 @@ func TestActionLinkRefusals(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, m.Ledger.ResolvedAt.IsZero())
 }
+
+func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
