@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,6 +218,30 @@ func TestMobileAPI(t *testing.T) {
 		require.Contains(t, resp.Header.Get("Content-Type"), typ, path)
 	}
 	require.Equal(t, http.StatusNotFound, get("/m/nope.js", "", "").StatusCode)
+
+	// A browser's push subscription is kept for the logged-in recipient.
+	post := func(path, body string) int {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+		req.SetBasicAuth("elena", "pw-elena")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	sub := `{"recipient":"bob","endpoint":"https://push.example/s1","keys":{"p256dh":"BPub","auth":"sec"}}`
+	require.Equal(t, http.StatusCreated, post("/m/push/subscribe", sub))
+	subs, err := st.PushSubscriptions(t.Context(), "elena")
+	require.NoError(t, err)
+	require.Len(t, subs, 1, "the recipient comes from the login, not the body")
+	bobs, err := st.PushSubscriptions(t.Context(), "bob")
+	require.NoError(t, err)
+	require.Empty(t, bobs)
+	require.Equal(t, http.StatusBadRequest, post("/m/push/subscribe", `{"endpoint":"http://evil.example/x","keys":{"p256dh":"a","auth":"b"}}`))
+	require.Equal(t, http.StatusBadRequest, post("/m/push/subscribe", `not json`))
+	require.Equal(t, http.StatusOK, post("/m/push/unsubscribe", `{"endpoint":"https://push.example/s1"}`))
+	subs, err = st.PushSubscriptions(t.Context(), "elena")
+	require.NoError(t, err)
+	require.Empty(t, subs)
 
 	// Failed logins are rate-limited per address.
 	for range 12 {
