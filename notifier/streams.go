@@ -38,8 +38,9 @@ func StreamNames(prefix string) (alerts, mentions, events string) {
 	return base + "_ALERTS", base + "_MENTIONS", base + "_EVENTS"
 }
 
-// streamConfigs returns the streams escucha needs. Alerts are kept until an
-// operator sets limits; mentions and events for 30 days.
+// streamConfigs returns the streams escucha needs, the events stream last
+// (its existence tells that every stream is there). Alerts are kept until
+// an operator sets limits; mentions, timers and events for 30 days.
 func streamConfigs(prefix string, window time.Duration) []jetstream.StreamConfig {
 	alerts, mentions, events := StreamNames(prefix)
 	return []jetstream.StreamConfig{
@@ -59,13 +60,6 @@ func streamConfigs(prefix string, window time.Duration) []jetstream.StreamConfig
 			MaxAge:      max(mentionsMaxAge, window),
 		},
 		{
-			Name:        events,
-			Description: "escucha alert lifecycle events (notified, acked, responded, resolved, snoozed)",
-			Subjects:    []string{prefix + ".events"},
-			Storage:     jetstream.FileStorage,
-			MaxAge:      eventsMaxAge,
-		},
-		{
 			Name:              TimersStreamName(prefix),
 			Description:       "escucha escalation timers (message schedules on .timers.*) and the steps they fire (.escalate.*)",
 			Subjects:          []string{prefix + ".timers.>", prefix + ".escalate.>"},
@@ -73,6 +67,13 @@ func streamConfigs(prefix string, window time.Duration) []jetstream.StreamConfig
 			Duplicates:        window,
 			MaxAge:            max(timersMaxAge, window),
 			AllowMsgSchedules: true,
+		},
+		{
+			Name:        events,
+			Description: "escucha alert lifecycle events (notified, acked, responded, resolved, snoozed)",
+			Subjects:    []string{prefix + ".events"},
+			Storage:     jetstream.FileStorage,
+			MaxAge:      eventsMaxAge,
 		},
 	}
 }
