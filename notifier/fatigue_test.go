@@ -297,3 +297,25 @@ func TestGroupDigestAndEscalationTitles(t *testing.T) {
 	require.True(t, strings.HasPrefix(long, "Escalated (12) · High complaint · CEO · @ana: larguísimo"), long)
 	require.Equal(t, TitleMaxRunes, utf8.RuneCountInString(long))
 }
+
+// BenchmarkFatigueDecide measures one decision in a busy group (the state
+// of a recipient in the middle of a burst).
+func BenchmarkFatigueDecide(b *testing.B) {
+	cfg := config.Default()
+	cfg.Recipients = map[string]config.Recipient{"comms": {Name: "Comms"}}
+	cfg.Routes = []config.Route{{Name: "flagged", Match: config.Match{Labels: []string{"complaint"}}, Recipients: []string{"comms"}}}
+	cfg.Alerting.Budget.PerHour = 6
+	r, err := NewRouter(cfg)
+	require.NoError(b, err)
+	f := newFatigue(r.alerting)
+	m := escucha.Mention{Source: "x", ID: "1", Lang: "es", Text: "el cargador no carga desde ayer", Author: escucha.Author{Handle: "ana"}}
+	v := escucha.Verdict{Label: escucha.LabelComplaint, Severity: escucha.SeverityMedium, Lang: "es", Rules: []escucha.RuleHit{{ID: "es.complaint.averia"}}}
+	a := r.Route(m, v, time.Now())[0]
+	rt, p := r.routeFor(a), r.policies["comms"]
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		a.ID = escucha.AlertID(fmt.Sprint("x/", i%500), "comms", 0)
+		f.decide(a, rt, p, t0.Add(time.Duration(i%500)*time.Second))
+	}
+}
