@@ -27,6 +27,12 @@ func TestDefaultWithoutSourceNamesSources(t *testing.T) {
 	requireKeys(t, err, "sources")
 }
 
+func TestAllowNoSources(t *testing.T) {
+	cfg, err := Load(LoadOptions{AllowNoSources: true})
+	require.NoError(t, err)
+	require.Empty(t, cfg.Sources)
+}
+
 func TestExampleLoads(t *testing.T) {
 	t.Setenv("ESCUCHA_X_BEARER_TOKEN", "tok-123")
 	cfg, err := Load(LoadOptions{File: "example.yaml"})

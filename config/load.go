@@ -26,6 +26,9 @@ type LoadOptions struct {
 	FlagKeys map[string]string
 	// Demo adds the bundled demo source (escucha run --demo).
 	Demo bool
+	// AllowNoSources accepts a configuration without sources, for commands
+	// that only read the store (report, ack, replay).
+	AllowNoSources bool
 }
 
 // DefaultFlagKeys are the flags escucha's commands offer for config keys.
@@ -101,13 +104,29 @@ func Load(opts LoadOptions) (Config, error) {
 		base.Demo = true
 	}
 	base.applyDefaults()
-	if err := base.Validate(); err != nil {
+	err = base.Validate()
+	if err != nil && opts.AllowNoSources {
+		err = dropError(err, "sources", ErrRequired)
+	}
+	if err != nil {
 		if opts.File != "" {
 			return base, fmt.Errorf("config %s: %w", opts.File, err)
 		}
 		return base, err
 	}
 	return base, nil
+}
+
+// dropError removes the *Error with key and cause from a joined error.
+func dropError(err error, key string, cause error) error {
+	var keep []error
+	for _, e := range Errors(err) {
+		if e.Key == key && errors.Is(e.Err, cause) {
+			continue
+		}
+		keep = append(keep, e)
+	}
+	return errors.Join(keep...)
 }
 
 // applyDefaults fills per-element defaults that Default() cannot express.

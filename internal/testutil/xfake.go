@@ -257,10 +257,18 @@ func (s *XServer) SetV1MentionsUser(username string) {
 	s.v1Me = username
 }
 
-// Requests returns how many requests endpoint ep received (validated or not).
+// Requests returns how many requests endpoint ep received (validated or
+// not); XAny counts every endpoint.
 func (s *XServer) Requests(ep string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if ep == XAny {
+		n := 0
+		for _, c := range s.requests {
+			n += c
+		}
+		return n
+	}
 	return s.requests[ep]
 }
 

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/escucha/escucha/classifier"
+)
+
+func newClassifyCmd(g *globals) *cobra.Command {
+	var workers int
+	var lang string
+	cmd := &cobra.Command{
+		Use:   "classify [TEXT ...]",
+		Short: "Classify texts: with TEXT print each verdict for a person; without, JSON Lines in and out",
+		Long: `With TEXT arguments, print each verdict (label, severity, language, CEO, score and the
+rules that fired with the words they matched). Without arguments, read JSON Lines on standard
+input ({"id","text","lang"?}) and write one JSON Lines verdict per input line, in order:
+{"id","label","severity","lang","ceo","score","rules"}. A bad line gets {"id","error"}.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfigNoSources(cmd, g)
+			if err != nil {
+				printConfigError(cmd.ErrOrStderr(), err)
+				return exitError{code: 2}
+			}
+			c, err := classifier.New(classifier.Options{
+				Brand: cfg.Brand, CEO: cfg.CEO,
+				RulesFile: cfg.Classifier.RulesFile, Threshold: cfg.Classifier.Threshold,
+			})
+			if err != nil {
+				return err
+			}
+			if len(args) > 0 {
+				ui := cfg.Language
+				if lang != "" {
+					ui = lang
+				}
+				return classifier.PrintVerdicts(cmd.OutOrStdout(), c, args, ui)
+			}
+			return classifier.ClassifyJSONL(cmd.Context(), c, os.Stdin, cmd.OutOrStdout(), workers)
+		},
+	}
+	cmd.Flags().IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "classifier goroutines for JSON Lines input")
+	cmd.Flags().StringVar(&lang, "ui-language", "", "language of the printed explanation: es or en (default: config language)")
+	addConfigFlags(cmd)
+	return cmd
+}
