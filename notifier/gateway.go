@@ -314,7 +314,9 @@ func (g *Gateways) handle(ctx context.Context, ch channel, msg jetstream.Msg, lo
 		_ = msg.Ack()
 		return
 	}
-	sctx, cancel := context.WithTimeout(ctx, gatewaySendTimeout)
+	// A send in flight finishes even when shutting down (bounded by the
+	// send timeout), so a delivered push is acked and never sent twice.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), gatewaySendTimeout)
 	retry, err := ch.send(sctx, a)
 	cancel()
 	switch {
@@ -336,7 +338,11 @@ func (g *Gateways) handle(ctx context.Context, ch channel, msg jetstream.Msg, lo
 			}
 		}
 		cancel()
-		_ = msg.Ack()
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		if err := msg.DoubleAck(actx); err != nil {
+			log.Warn("ack delivered alert; it may be pushed again", "alert_id", a.ID, "err", err)
+		}
+		cancel()
 	case errors.Is(err, errNothingToSend):
 		g.m.sends.WithLabelValues(name, "skipped").Inc()
 		_ = msg.Ack()

@@ -289,6 +289,10 @@ func TestGatewayDeliversAfterRestartWithoutLoss(t *testing.T) {
 	publishAlert(t, nc, a)
 	run := runGateways(t, GatewayOptions{Conn: nc, Config: cfg, Store: st, ActionKey: testKey})
 	require.Eventually(t, func() bool { return len(fake.requests()) == 1 }, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		rec, err := st.Alert(t.Context(), a.ID)
+		return err == nil && !rec.DeliveredAt.IsZero()
+	}, 10*time.Second, 10*time.Millisecond)
 	run.cancel()
 	require.NoError(t, <-run.done)
 	run.done <- nil // for the cleanup
