@@ -322,6 +322,9 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 				if r.sentence && !d.inQuestion(i, end) {
 					continue
 				}
+				if r.start && !rs.atStart(d, i) {
+					continue
+				}
 				d.hits = append(d.hits, hit{rule: p.rule, start: int32(i), end: int32(end)})
 			}
 		}
@@ -337,6 +340,32 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 			}
 		}
 	}
+}
+
+// atStart reports whether token i begins a clause: only punctuation,
+// numbers ("2."), handles, emoji, hashtags and lead-in words ("also",
+// "so", "please") come between it and the clause's start.
+func (rs *ruleset) atStart(d *doc, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		t := &d.toks[j]
+		if t.flags&fClause != 0 {
+			return true
+		}
+		if t.kind != kWord || t.flags&fHashtag != 0 {
+			continue
+		}
+		lead := false
+		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
+			if rs.leadin[id] != 0 {
+				lead = true
+				break
+			}
+		}
+		if !lead {
+			return false
+		}
+	}
+	return true
 }
 
 // tokAt maps a byte range of d.buf to the tokens it covers.

@@ -244,3 +244,31 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+// TestClauseStart checks rules marked start: true: an imperative counts at
+// the start of a clause (after punctuation, handles or lead-in words such
+// as "also" or "please") and not in the middle of one, and a verb that is
+// also a noun needs an object after it.
+func TestClauseStart(t *testing.T) {
+	c := newC(t, Options{})
+	for _, text := range []string{
+		"Add support for Apple Pay.",
+		"@acme allow users to pick their seat online",
+		"Great app. Also, please provide an export to CSV",
+		"Bring back the old boarding passes!",
+	} {
+		v := c.Classify(text, "en")
+		require.True(t, hasRule(v, "en.suggestion.imperative"), "%q: %v", text, v.RuleIDs())
+		require.Equal(t, escucha.LabelSuggestion, v.Label, "%q: %v", text, v.RuleIDs())
+	}
+	for _, text := range []string{
+		"Support is useless, nobody answers",          // noun, not a verb
+		"They did not add the discount to my order",    // not at the start of a clause
+		"Update the app? I did, still crashing all day", // a question back and a failure
+	} {
+		v := c.Classify(text, "en")
+		require.False(t, hasRule(v, "en.suggestion.imperative") && v.Label == escucha.LabelSuggestion, "%q: %v", text, v.RuleIDs())
+	}
+	v := c.Classify("They did not add the discount to my order", "en")
+	require.False(t, hasRule(v, "en.suggestion.imperative"), v.RuleIDs())
+}

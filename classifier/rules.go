@@ -72,6 +72,7 @@ type rule struct {
 	signal    string
 	ceo       bool // firing means the post names the CEO
 	sentence  bool // matches only in a sentence with a question mark
+	start     bool // matches only at the start of a clause (imperatives)
 }
 
 // elem is one position of a pattern: the token must carry one of ids;
@@ -115,6 +116,7 @@ type ruleset struct {
 	negator  []uint8 // by id: language mask of negators
 	contrast []uint8 // by id: language mask of contrast words
 	person   []uint8 // by id: first or second person words
+	leadin   []uint8 // by id: words that may come before a clause-initial pattern
 	hasEnt   bool
 }
 
@@ -175,9 +177,10 @@ type ruleSpec struct {
 	Signal    string   `yaml:"signal"`
 	Question  bool     `yaml:"question"`
 	CEO       bool     `yaml:"ceo"`
+	Start     bool     `yaml:"start"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -186,6 +189,7 @@ type langFile struct {
 	Negators      []string          `yaml:"negators"`
 	Contrast      []string          `yaml:"contrast"`
 	Persons       []string          `yaml:"persons"`
+	Leadins       []string          `yaml:"leadins"`
 	Abbreviations map[string]string `yaml:"abbreviations"`
 	Rules         []yaml.Node       `yaml:"rules"`
 }
@@ -216,8 +220,8 @@ type builder struct {
 		mask uint8
 	}
 	items []struct {
-		negator, contrast, person uint8
-		id                        int32
+		negator, contrast, person, leadin uint8
+		id                                int32
 	}
 }
 
@@ -357,7 +361,7 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	if lang == "" {
 		lang = defLang
 	}
-	r := rule{id: s.ID, explain: s.Explain, negatable: true, damp: s.Damp, signal: s.Signal, sentence: s.Question, ceo: s.CEO}
+	r := rule{id: s.ID, explain: s.Explain, negatable: true, damp: s.Damp, signal: s.Signal, sentence: s.Question, ceo: s.CEO, start: s.Start}
 	switch lang {
 	case "es":
 		r.langMask = maskES
@@ -513,11 +517,13 @@ func (b *builder) addLangFile(name string, data []byte) error {
 	mark(f.Negators, func(id int32) { marks = append(marks, mk{id, 0}) })
 	mark(f.Contrast, func(id int32) { marks = append(marks, mk{id, 1}) })
 	mark(f.Persons, func(id int32) { marks = append(marks, mk{id, 2}) })
+	mark(f.Leadins, func(id int32) { marks = append(marks, mk{id, 3}) })
 	for _, m := range marks {
 		b.items = append(b.items, struct {
-			negator, contrast, person uint8
-			id                        int32
-		}{id: m.id, negator: b2u(m.what == 0) << l, contrast: b2u(m.what == 1) << l, person: b2u(m.what == 2) << l})
+			negator, contrast, person, leadin uint8
+			id                                int32
+		}{id: m.id, negator: b2u(m.what == 0) << l, contrast: b2u(m.what == 1) << l, person: b2u(m.what == 2) << l,
+			leadin: b2u(m.what == 3) << l})
 	}
 	return b.addRuleNodes(name, f.Lang, f.Rules)
 }
@@ -643,10 +649,12 @@ func (b *builder) finish() *ruleset {
 	rs.negator = make([]uint8, rs.nIDs)
 	rs.contrast = make([]uint8, rs.nIDs)
 	rs.person = make([]uint8, rs.nIDs)
+	rs.leadin = make([]uint8, rs.nIDs)
 	for _, it := range b.items {
 		rs.negator[it.id] |= it.negator
 		rs.contrast[it.id] |= it.contrast
 		rs.person[it.id] |= it.person
+		rs.leadin[it.id] |= it.leadin
 	}
 	if rs.minPre > rs.maxPre {
 		rs.minPre = 0
