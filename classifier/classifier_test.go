@@ -262,8 +262,8 @@ func TestClauseStart(t *testing.T) {
 		require.Equal(t, escucha.LabelSuggestion, v.Label, "%q: %v", text, v.RuleIDs())
 	}
 	for _, text := range []string{
-		"Support is useless, nobody answers",          // noun, not a verb
-		"They did not add the discount to my order",    // not at the start of a clause
+		"Support is useless, nobody answers",            // noun, not a verb
+		"They did not add the discount to my order",     // not at the start of a clause
 		"Update the app? I did, still crashing all day", // a question back and a failure
 	} {
 		v := c.Classify(text, "en")
