@@ -159,6 +159,7 @@ const otherPrior = 1.0
 // run classifies text using d's buffers.
 func (rs *ruleset) run(d *doc, text, lang string) result {
 	d.reset(text)
+	d.prepare(rs)
 	d.tokenize()
 	l, mask := rs.detect(d, lang)
 	d.lang = l
@@ -173,14 +174,14 @@ func (rs *ruleset) run(d *doc, text, lang string) result {
 func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
 	var n [2]int
 	for i := range d.toks {
-		if d.toks[i].kind != kWord {
+		t := &d.toks[i]
+		if t.kind != kWord {
 			continue
 		}
-		if id, ok := rs.vocab[string(d.norm(i))]; ok {
-			m := rs.stopMask[id]
-			n[0] += int(m & 1)
-			n[1] += int(m >> 1)
-		}
+		t.ent = rs.entry(d, d.buf[t.ns:t.ne])
+		m := d.ents[t.ent].stop
+		n[0] += int(m & 1)
+		n[1] += int(m >> 1)
 	}
 	l := -1
 	switch lang {
@@ -221,11 +222,9 @@ func (rs *ruleset) expand(d *doc, l int) {
 	}
 	any := false
 	for i := range d.toks {
-		if d.toks[i].kind == kWord {
-			if _, ok := ab[string(d.norm(i))]; ok {
-				any = true
-				break
-			}
+		if t := &d.toks[i]; t.kind == kWord && t.ent >= 0 && d.ents[t.ent].abbrev&(1<<l) != 0 {
+			any = true
+			break
 		}
 	}
 	if !any {
@@ -234,12 +233,12 @@ func (rs *ruleset) expand(d *doc, l int) {
 	d.tmp = d.tmp[:0]
 	for i := range d.toks {
 		t := d.toks[i]
-		if t.kind == kWord {
+		if t.kind == kWord && t.ent >= 0 && d.ents[t.ent].abbrev&(1<<l) != 0 {
 			if rep, ok := ab[string(d.norm(i))]; ok {
 				for _, w := range rep {
 					ns := len(d.buf)
 					d.buf = append(d.buf, w...)
-					nt := token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded}
+					nt := token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded, ent: -1}
 					d.buf = append(d.buf, ' ')
 					d.tmp = append(d.tmp, nt)
 				}
@@ -275,22 +274,79 @@ func (rs *ruleset) lookup(d *doc) {
 		if t.flags&fCaps != 0 {
 			d.ids = append(d.ids, idCaps)
 		}
-		if id, ok := rs.vocab[string(w)]; ok {
-			d.ids = append(d.ids, id)
+		if t.ent < 0 {
+			t.ent = rs.entry(d, w)
 		}
-		if t.kind == kWord && len(w) >= 2 {
-			lens := rs.preLens[uint16(w[0])<<8|uint16(w[1])]
-			lens &= (1 << (min(len(w), 63) + 1)) - 1
-			for lens != 0 {
-				n := bits.TrailingZeros64(lens)
-				lens &= lens - 1
-				if id, ok := rs.prefix[string(w[:n])]; ok {
-					d.ids = append(d.ids, id)
-				}
-			}
+		e := &d.ents[t.ent]
+		if e.vid >= 0 {
+			d.ids = append(d.ids, e.vid)
+		}
+		if t.kind == kWord {
+			d.ids = append(d.ids, d.cids[e.pre0:e.pre1]...)
 		}
 	}
 	d.idAt = append(d.idAt, int32(len(d.ids)))
+}
+
+// tokEntry is what the rules know about one folded token.
+type tokEntry struct {
+	vid        int32 // vocabulary id, -1 if none
+	stop       uint8 // stop word of es (1) / en (2)
+	abbrev     uint8 // language mask: the token is an abbreviation there
+	pre0, pre1 int32 // prefix ids: doc.cids[pre0:pre1]
+}
+
+// maxCache bounds a doc's token cache.
+const maxCache = 1 << 16
+
+// prepare ties d's token cache to rs, clearing it when the rules changed
+// or it is full.
+func (d *doc) prepare(rs *ruleset) {
+	if d.crs == rs && len(d.ents) < maxCache {
+		return
+	}
+	if d.cache == nil {
+		d.cache = make(map[string]int32, 1024)
+	}
+	clear(d.cache)
+	d.ents = d.ents[:0]
+	d.cids = d.cids[:0]
+	d.crs = rs
+}
+
+// entry returns the index in d.ents of w's entry, computing it on a miss:
+// one map probe per token once the worker has seen the word.
+func (rs *ruleset) entry(d *doc, w []byte) int32 {
+	if k, ok := d.cache[string(w)]; ok {
+		return k
+	}
+	e := tokEntry{vid: -1}
+	if id, ok := rs.vocab[string(w)]; ok {
+		e.vid = id
+		e.stop = rs.stopMask[id]
+	}
+	for l := range rs.langs {
+		if _, ok := rs.langs[l].abbrev[string(w)]; ok {
+			e.abbrev |= 1 << l
+		}
+	}
+	e.pre0 = int32(len(d.cids))
+	if len(w) >= 2 {
+		lens := rs.preLens[uint16(w[0])<<8|uint16(w[1])]
+		lens &= (1 << (min(len(w), 63) + 1)) - 1
+		for lens != 0 {
+			n := bits.TrailingZeros64(lens)
+			lens &= lens - 1
+			if id, ok := rs.prefix[string(w[:n])]; ok {
+				d.cids = append(d.cids, id)
+			}
+		}
+	}
+	e.pre1 = int32(len(d.cids))
+	k := int32(len(d.ents))
+	d.ents = append(d.ents, e)
+	d.cache[string(w)] = k
+	return k
 }
 
 func (d *doc) has(i int, ids []int32) bool {

@@ -39,6 +39,7 @@ type token struct {
 	os, oe int32
 	kind   tokKind
 	flags  uint8
+	ent    int32 // index of the token's cached entry in doc.ents, -1 = not looked up yet
 }
 
 // doc is the normalised form of one text, reused through a pool.
@@ -53,11 +54,19 @@ type doc struct {
 	fired   []fired
 	spans   []span
 	ruleIDs []string
-	lang    int
-	caps    int // words in ALL CAPS
-	elong   int
-	words   int
-	bangs   int // "!!" and "??" runs
+	// Per-worker cache of what the rules know about each folded token, so
+	// a word costs one map probe (vocabulary, stop word, abbreviation and
+	// prefixes at once). It belongs to one ruleset (crs) and is cleared
+	// when the rules change or it grows past maxCache entries.
+	cache map[string]int32
+	ents  []tokEntry
+	cids  []int32
+	crs   *ruleset
+	lang  int
+	caps  int // words in ALL CAPS
+	elong int
+	words int
+	bangs int // "!!" and "??" runs
 }
 
 func (d *doc) reset(text string) {
@@ -230,7 +239,7 @@ func collapse(b []byte) []byte {
 
 // addTok appends a token whose folded bytes are buf[ns:].
 func (d *doc) addTok(ns, os, oe int, kind tokKind, flags uint8) {
-	d.toks = append(d.toks, token{ns: int32(ns), ne: int32(len(d.buf)), os: int32(os), oe: int32(oe), kind: kind, flags: flags})
+	d.toks = append(d.toks, token{ns: int32(ns), ne: int32(len(d.buf)), os: int32(os), oe: int32(oe), kind: kind, flags: flags, ent: -1})
 	d.buf = append(d.buf, ' ')
 }
 
@@ -337,6 +346,22 @@ func (d *doc) word(i int) int {
 	upper, lower := 0, 0
 	j := i
 	for j < len(s) {
+		if c := s[j]; c < utf8.RuneSelf && c != '\'' { // ASCII fast path
+			switch {
+			case c >= 'a' && c <= 'z':
+				lower++
+				d.buf = append(d.buf, c)
+			case c >= 'A' && c <= 'Z':
+				upper++
+				d.buf = append(d.buf, c+('a'-'A'))
+			case c >= '0' && c <= '9':
+				d.buf = append(d.buf, c)
+			default:
+				goto done
+			}
+			j++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[j:])
 		if r == '\'' || r == '’' {
 			// keep "don't" together: drop the apostrophe between letters
@@ -363,6 +388,7 @@ func (d *doc) word(i int) int {
 		d.buf = foldRune(d.buf, r)
 		j += size
 	}
+done:
 	if j == i { // a lone mark or error byte: skip it
 		_, size := utf8.DecodeRuneInString(s[i:])
 		return i + size
@@ -373,7 +399,7 @@ func (d *doc) word(i int) int {
 		d.caps++
 	}
 	before := len(d.buf) - ns
-	d.buf = append(d.buf[:ns], collapse(d.buf[ns:])...)
+	d.buf = d.buf[:ns+len(collapse(d.buf[ns:]))]
 	if len(d.buf)-ns != before {
 		flags |= fElong
 		d.elong++
@@ -435,7 +461,7 @@ func (d *doc) hashtag(i int) int {
 		if len(d.buf) == ns {
 			return
 		}
-		d.buf = append(d.buf[:ns], collapse(d.buf[ns:])...)
+		d.buf = d.buf[:ns+len(collapse(d.buf[ns:]))]
 		kind := kWord
 		if isDigit(s[a]) {
 			kind = kNum
