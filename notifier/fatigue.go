@@ -240,6 +240,19 @@ func (f *fatigue) decide(a escucha.Alert, rt *route, p policy, now time.Time) de
 	if end, ok := p.quiet.until(now); ok {
 		return decision{reason: holdQuiet, batch: "quiet/" + a.Recipient, due: end}
 	}
+	// The same alert again: its publish failed or the daemon stopped before
+	// it could publish (it is still in the outbox). Decide as the first
+	// time, without counting it twice.
+	if i := slices.IndexFunc(s.Groups, func(g *group) bool { return slices.Contains(g.Alerts, a.ID) }); i >= 0 {
+		g := s.Groups[i]
+		if g.Alerts[0] == a.ID {
+			return decision{push: true, group: g}
+		}
+		if g.Due.IsZero() {
+			g.Due = maxTime(now, g.UpdatedAt.Add(f.cfg.GroupUpdate))
+		}
+		return decision{reason: holdGroup, batch: g.ID, due: g.Due, group: g}
+	}
 	key, window, topic := groupKey(a, rt)
 	var g *group
 	if window > 0 {

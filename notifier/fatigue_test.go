@@ -183,6 +183,30 @@ func TestFatigueGroupsABurst(t *testing.T) {
 	require.True(t, d.push)
 }
 
+func TestFatigueDecidesTheSameAlertAgainAsTheFirstTime(t *testing.T) {
+	r := fatigueRouter(t, nil)
+	f := newFatigue(r.alerting)
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	first := complaintAlert(t, r, "1", "ana", "el cargador no funciona", escucha.SeverityMedium, false, "es.complaint.averia")
+	d := f.decide(first, r.routeFor(first), r.policies["comms"], t0)
+	require.True(t, d.push)
+	second := complaintAlert(t, r, "2", "bea", "el cargador no va", escucha.SeverityMedium, false, "es.complaint.averia")
+	d2 := f.decide(second, r.routeFor(second), r.policies["comms"], t0.Add(time.Second))
+	require.False(t, d2.push)
+
+	// The first push never reached NATS (it failed, or the daemon stopped):
+	// the alert is still pending and is decided again after a restart. It
+	// still starts its group and buzzes, and is not counted twice.
+	again := f.decide(first, r.routeFor(first), r.policies["comms"], t0.Add(30*time.Second))
+	require.True(t, again.push, "a retried first alert of a group still buzzes")
+	require.Equal(t, d.group.ID, again.group.ID)
+	require.Equal(t, 2, again.group.Count)
+	held := f.decide(second, r.routeFor(second), r.policies["comms"], t0.Add(31*time.Second))
+	require.False(t, held.push)
+	require.Equal(t, d2.due, held.due, "a retried member keeps its group update time")
+	require.Equal(t, 2, held.group.Count)
+}
+
 func TestFatigueGroupUpdatesAreSpaced(t *testing.T) {
 	r := fatigueRouter(t, nil)
 	f := newFatigue(r.alerting)
