@@ -317,6 +317,10 @@ func (d *doc) prepare(rs *ruleset) {
 // entry returns the index in d.ents of w's entry, computing it on a miss:
 // one map probe per token once the worker has seen the word.
 func (rs *ruleset) entry(d *doc, w []byte) int32 {
+	if d.crs != rs { // a doc used without run (tests) or with new rules
+		d.crs = nil
+		d.prepare(rs)
+	}
 	if k, ok := d.cache[string(w)]; ok {
 		return k
 	}
