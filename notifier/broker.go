@@ -396,7 +396,8 @@ const (
 	// ServiceUser is escucha's own in-process connection; its password is
 	// random, made at every start and never leaves the process.
 	ServiceUser = "$escucha"
-	// LocalUser may send actions (`escucha ack` while the daemon runs); its
+	// LocalUser may send actions and ask for reports (`escucha ack`,
+	// `escucha report` while the daemon runs); its
 	// password is kept in <data_dir>/nats-local.password (mode 0600), so
 	// only whoever can read the data dir (and so the store) can use it.
 	LocalUser = "$escucha-local"
@@ -467,7 +468,7 @@ func embeddedUsers(cfg config.Config) ([]*server.User, string, error) {
 	users := []*server.User{
 		{Username: ServiceUser, Password: service},
 		{Username: LocalUser, Password: local, Permissions: &server.Permissions{
-			Publish:   &server.SubjectPermission{Allow: []string{prefix + ".actions.>"}},
+			Publish:   &server.SubjectPermission{Allow: []string{prefix + ".actions.>", prefix + ".api.>"}},
 			Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
 		}},
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -257,4 +260,63 @@ func requireStreamMessages(t *testing.T, url string, n uint64) {
 	info, err := s.Info(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, n, info.State.Msgs, "messages in ESCUCHA_ALERTS")
+}
+
+func TestCLIActsAndReportsThroughARunningDaemonWithLogins(t *testing.T) {
+	xs := testutil.NewXServer(t)
+	addAccounts(xs)
+	xs.AddTweet(testutil.Tweet{Text: ceoComplaint, Username: "cliente_ana", Followers: 10})
+	t.Setenv("ESCUCHA_TEST_X_TOKEN", testutil.XToken)
+	t.Setenv("ESCUCHA_TEST_ELENA_PW", "elena-phone-pw")
+	dir := t.TempDir()
+	port := freePort(t)
+	file := filepath.Join(dir, "escucha.yaml")
+	yaml := fmt.Sprintf(`brand: {name: Volta, handles: [volta, volta_ayuda]}
+ceo: {name: Elena Ruiz, handles: [elenaruiz]}
+data_dir: %s
+http: {addr: ""}
+nats: {embedded: {port: %d, websocket_port: 0}}
+sources:
+  - {name: x, type: x, interval: 100ms, x: {base_url: %s, bearer_token: {env: ESCUCHA_TEST_X_TOKEN}}}
+recipients:
+  elena: {name: Elena, password: {env: ESCUCHA_TEST_ELENA_PW}}
+routes:
+  - {name: ceo, match: {ceo: true}, recipients: [elena]}
+`, filepath.Join(dir, "data"), port, xs.URL())
+	require.NoError(t, os.WriteFile(file, []byte(yaml), 0o600))
+	cfg, err := config.Load(config.LoadOptions{File: file})
+	require.NoError(t, err)
+	a := startDaemon(t, cfg)
+
+	// Elena's phone logs in with her own credentials and gets the alert.
+	nc, err := nats.Connect(a.Broker().ClientURL(), nats.UserInfo("elena", "elena-phone-pw"), nats.CustomInboxPrefix("_INBOX_elena"))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	sub, err := nc.SubscribeSync("escucha.alerts.elena")
+	require.NoError(t, err)
+	al, _ := nextAlert(t, sub)
+
+	// The CLI, while the daemon holds the store, acts and reports through it.
+	var out, errOut bytes.Buffer
+	code := runCLI(t, &out, &errOut, "ack", al.ID, "--config", file)
+	require.Equal(t, 0, code, errOut.String())
+	require.Contains(t, out.String(), "ack")
+	out.Reset()
+	code = runCLI(t, &out, &errOut, "report", "--config", file, "--format", "json", "--since", "1d")
+	require.Equal(t, 0, code, errOut.String())
+	requireReportCounts(t, out.Bytes(), 1, 1)
+	out.Reset()
+	code = runCLI(t, &out, &errOut, "ack", al.ID, "--config", file)
+	require.Equal(t, 0, code, "a second ack is accepted and changes nothing: %s", errOut.String())
+	rec, err := a.Store().Alert(context.Background(), al.ID)
+	require.NoError(t, err)
+	require.False(t, rec.AckedAt.IsZero())
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
