@@ -320,3 +320,53 @@ func freePort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+func TestBrandReplyMarksTheMentionRespondedAndTheReportShowsIt(t *testing.T) {
+	xs := testutil.NewXServer(t)
+	addAccounts(xs)
+	posted := time.Now().Add(-30 * time.Minute).UTC().Truncate(time.Second)
+	tw := xs.AddTweet(testutil.Tweet{Text: ceoComplaint, Username: "cliente_ana", CreatedAt: posted})
+	cfg := daemonConfig(t, xs, "v2")
+	a := startDaemon(t, cfg)
+	key := escucha.MentionKey("x", tw.ID)
+	require.Eventually(t, func() bool {
+		rec, err := a.Store().Mention(context.Background(), key)
+		return err == nil && !rec.Ledger.NotifiedAt.IsZero()
+	}, 20*time.Second, 20*time.Millisecond)
+
+	// The brand answers in public, from whatever app: the listener finds the
+	// reply on the brand's own timeline.
+	reply := xs.AddReply("volta_ayuda", tw.ID, "@cliente_ana Hola Ana, te escribimos por DM para resolverlo hoy mismo.")
+	var rec store.MentionRecord
+	require.Eventually(t, func() bool {
+		var err error
+		rec, err = a.Store().Mention(context.Background(), key)
+		return err == nil && !rec.Ledger.RespondedAt.IsZero()
+	}, 20*time.Second, 20*time.Millisecond)
+	require.WithinDuration(t, reply.CreatedAt, rec.Ledger.RespondedAt, time.Millisecond, "responded_at is the reply's own time (X gives milliseconds)")
+	_, err := a.Store().Mention(context.Background(), escucha.MentionKey("x", reply.ID))
+	require.ErrorIs(t, err, escucha.ErrNotFound, "the brand's reply is not a mention")
+
+	nc, err := nats.Connect(a.Broker().ClientURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	out, err := app.RequestReport(context.Background(), nc, "escucha", app.ReportRequest{Since: "1d", Format: "json"})
+	require.NoError(t, err)
+	var rep struct {
+		Totals []struct {
+			Interval string  `json:"interval"`
+			Count    int     `json:"count"`
+			Median   float64 `json:"median_seconds"`
+		} `json:"totals"`
+	}
+	require.NoError(t, json.Unmarshal(out, &rep), string(out))
+	found := false
+	for _, s := range rep.Totals {
+		if s.Interval == "post_to_response" {
+			found = true
+			require.Equal(t, 1, s.Count, string(out))
+			require.InDelta(t, reply.CreatedAt.Sub(posted).Seconds(), s.Median, 1, string(out))
+		}
+	}
+	require.True(t, found, string(out))
+}
