@@ -181,7 +181,7 @@ func requireReportCounts(t *testing.T, out []byte, postToAlert, alertToAck int) 
 		Totals []struct {
 			Interval string   `json:"interval"`
 			Count    int      `json:"count"`
-			Median   *float64 `json:"median_seconds"`
+			Median   *float64 `json:"median_s"`
 		} `json:"totals"`
 	}
 	require.NoError(t, json.Unmarshal(out, &rep), string(out))
@@ -356,7 +356,7 @@ func TestBrandReplyMarksTheMentionRespondedAndTheReportShowsIt(t *testing.T) {
 		Totals []struct {
 			Interval string  `json:"interval"`
 			Count    int     `json:"count"`
-			Median   float64 `json:"median_seconds"`
+			Median   float64 `json:"median_s"`
 		} `json:"totals"`
 	}
 	require.NoError(t, json.Unmarshal(out, &rep), string(out))
