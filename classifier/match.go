@@ -7,6 +7,19 @@ import "math/bits"
 
 // lookup finds the vocabulary ids each token matches.
 func (rs *ruleset) lookup(d *doc) {
+	if len(d.stamp) < int(rs.nIDs) {
+		d.stamp = make([]uint32, rs.nIDs)
+	}
+	if len(d.estamp) < len(rs.mel) {
+		d.estamp = make([]uint32, len(rs.mel))
+	}
+	d.gen++
+	if d.gen == 0 {
+		clear(d.stamp)
+		clear(d.estamp)
+		d.gen = 1
+	}
+	defer d.markPresent(rs)
 	for i := range d.toks {
 		d.idAt = append(d.idAt, int32(len(d.ids)))
 		t := &d.toks[i]
@@ -41,6 +54,19 @@ func (rs *ruleset) lookup(d *doc) {
 		}
 	}
 	d.idAt = append(d.idAt, int32(len(d.ids)))
+}
+
+// markPresent stamps every id the text carries, and every pattern element
+// with several alternatives that one of them satisfies, with the doc's
+// generation, so match can tell in one load whether an element's words
+// occur anywhere in the text.
+func (d *doc) markPresent(rs *ruleset) {
+	for _, id := range d.ids {
+		d.stamp[id] = d.gen
+		for _, e := range rs.elemOf[rs.elemAt[id]:rs.elemAt[id+1]] {
+			d.estamp[e] = d.gen
+		}
+	}
 }
 
 // tokEntry is what the rules know about one folded token.
@@ -108,39 +134,35 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 	return k
 }
 
-func (d *doc) has(i int, ids []int32) bool {
-	for _, a := range d.ids[d.idAt[i]:d.idAt[i+1]] {
-		for _, b := range ids {
-			if a == b {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// match runs every pattern whose first word occurs in the text.
+// match runs every pattern whose first word occurs in the text. For each
+// token it walks the candidates compiled for the token's ids (rs.cands,
+// flat and in rule-file order), so a token costs one slice per id; a
+// candidate whose later words are absent from the text is rejected by the
+// presence stamps before any walk. Hits come out in the same order as
+// a naive scan of tokens, ids and patterns (see matchRef in the tests).
 func (rs *ruleset) match(d *doc, mask uint8) {
 	n := len(d.toks)
 	for i := range n {
 		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
-			for _, pi := range rs.index[id] {
-				p := &rs.patterns[pi]
-				r := &rs.rules[p.rule]
-				if r.langMask&mask == 0 {
+			cs := rs.cands[rs.candAt[id]:rs.candAt[id+1]]
+			for ci := range cs {
+				c := &cs[ci]
+				if c.lang&mask == 0 {
 					continue
 				}
-				end, ok := rs.matchFrom(d, p, i)
-				if !ok {
+				end := i
+				if c.el0 != c.el1 {
+					if end = rs.walk(d, c, i); end < 0 {
+						continue
+					}
+				}
+				if c.sentence && !d.inQuestion(i, end) {
 					continue
 				}
-				if r.sentence && !d.inQuestion(i, end) {
+				if c.start && !rs.atStart(d, i) {
 					continue
 				}
-				if r.start && !rs.atStart(d, i) {
-					continue
-				}
-				d.hits = append(d.hits, hit{rule: p.rule, start: int32(i), end: int32(end)})
+				d.hits = append(d.hits, hit{rule: c.rule, start: int32(i), end: int32(end)})
 			}
 		}
 	}
@@ -155,6 +177,63 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 			}
 		}
 	}
+}
+
+// walk matches the elements after the first of candidate c, the first
+// being token i, greedily (each element takes the first token in its
+// window that carries one of its ids; a sentence end closes the window
+// after it is tried). It returns the last token matched or -1.
+func (rs *ruleset) walk(d *doc, c *cand, i int) int {
+	els := rs.mel[c.el0:c.el1]
+	for k := range els {
+		e := &els[k]
+		if e.one >= 0 {
+			if d.stamp[e.one] != d.gen {
+				return -1
+			}
+			continue
+		}
+		if d.estamp[int(c.el0)+k] != d.gen {
+			return -1
+		}
+	}
+	pos := i
+	nt := len(d.toks)
+	for k := range els {
+		e := &els[k]
+		found := -1
+		last := min(pos+1+int(e.gap), nt-1)
+		for j := pos + 1; j <= last; j++ {
+			tids := d.ids[d.idAt[j]:d.idAt[j+1]]
+			if e.one >= 0 {
+				for _, a := range tids {
+					if a == e.one {
+						found = j
+						break
+					}
+				}
+			} else {
+				alts := rs.mids[e.ids0:e.ids1]
+			scan:
+				for _, a := range tids {
+					for _, b := range alts {
+						if a == b {
+							found = j
+							break scan
+						}
+					}
+				}
+			}
+			if found >= 0 || d.toks[j].flags&fSentEnd != 0 {
+				break
+			}
+		}
+		if found < 0 {
+			return -1
+		}
+		pos = found
+	}
+	return pos
 }
 
 // atStart reports whether token i begins a clause: only punctuation,
@@ -217,28 +296,4 @@ func (d *doc) inQuestion(s, e int) bool {
 		}
 	}
 	return false
-}
-
-// matchFrom matches p with its first element at token i; it returns the
-// last token matched.
-func (rs *ruleset) matchFrom(d *doc, p *pattern, i int) (int, bool) {
-	pos := i
-	for k := 1; k < len(p.elems); k++ {
-		e := &p.elems[k]
-		found := -1
-		for j := pos + 1; j <= pos+1+e.gap && j < len(d.toks); j++ {
-			if d.has(j, e.ids) {
-				found = j
-				break
-			}
-			if d.toks[j].flags&fSentEnd != 0 {
-				break
-			}
-		}
-		if found < 0 {
-			return 0, false
-		}
-		pos = found
-	}
-	return pos, true
 }

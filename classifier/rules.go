@@ -70,10 +70,18 @@ type rule struct {
 	damp      float64 // 0 = none; else multiplies complaint and suggestion scores
 	entity    uint8
 	signal    string
-	ceo       bool // firing means the post names the CEO
-	sentence  bool // matches only in a sentence with a question mark
-	start     bool // matches only at the start of a clause (imperatives)
+	ceo       bool  // firing means the post names the CEO
+	sentence  bool  // matches only in a sentence with a question mark
+	start     bool  // matches only at the start of a clause (imperatives)
+	when      uint8 // whenAlways, whenGrievance or whenNoOwnGrievance
 }
+
+// Conditions a rule may put on the rest of the post ("when" in a rules file).
+const (
+	whenAlways         uint8 = iota
+	whenGrievance            // counts only when a complaint rule also counts ("love how…" + a failure)
+	whenNoOwnGrievance       // counts only when no complaint sits in a first- or second-person sentence (news)
+)
 
 // elem is one position of a pattern: the token must carry one of ids;
 // up to gap other tokens may come before it.
@@ -85,6 +93,24 @@ type elem struct {
 type pattern struct {
 	rule  int32
 	elems []elem
+}
+
+// cand is one pattern as match walks it: found through its first
+// element's ids (ruleset.candAt), then the elements mel[el0:el1].
+type cand struct {
+	rule     int32
+	el0, el1 int32
+	lang     uint8
+	sentence bool
+	start    bool
+}
+
+// melem is a pattern element after the first: one id (one >= 0) or the
+// alternatives mids[ids0:ids1], up to gap tokens before it.
+type melem struct {
+	one        int32
+	ids0, ids1 int32
+	gap        int32
 }
 
 type regexRule struct {
@@ -110,7 +136,12 @@ type ruleset struct {
 	nIDs     int32
 	rules    []rule
 	patterns []pattern
-	index    [][]int32 // first-element id -> pattern indices
+	cands    []cand  // by first-element id, in pattern order
+	candAt   []int32 // candidates of id are cands[candAt[id]:candAt[id+1]]
+	mel      []melem // elements after the first, of all candidates
+	mids     []int32 // alternatives of elements with several
+	elemOf   []int32 // by id: the elements with several alternatives it satisfies,
+	elemAt   []int32 // elemOf[elemAt[id]:elemAt[id+1]]
 	regexes  []regexRule
 	langs    [2]langData
 	negator  []uint8 // by id: language mask of negators
@@ -178,9 +209,10 @@ type ruleSpec struct {
 	Question  bool     `yaml:"question"`
 	CEO       bool     `yaml:"ceo"`
 	Start     bool     `yaml:"start"`
+	When      string   `yaml:"when"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -400,6 +432,15 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	}
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
+	}
+	switch s.When {
+	case "":
+	case "grievance":
+		r.when = whenGrievance
+	case "no_own_grievance":
+		r.when = whenNoOwnGrievance
+	default:
+		return fail(fmt.Errorf("when %q: want grievance or no_own_grievance", s.When))
 	}
 	if s.Explain == "" {
 		return fail(errors.New("missing explain: every rule says why it fires"))
@@ -636,12 +677,7 @@ func yamlLine(err error) int {
 // finish builds the lookup tables.
 func (b *builder) finish() *ruleset {
 	rs := b.rs
-	rs.index = make([][]int32, rs.nIDs)
-	for pi, p := range rs.patterns {
-		for _, id := range p.elems[0].ids {
-			rs.index[id] = append(rs.index[id], int32(pi))
-		}
-	}
+	rs.compileCands()
 	rs.stopMask = make([]uint8, rs.nIDs)
 	for _, s := range b.stops {
 		rs.stopMask[s.id] |= s.mask
@@ -712,4 +748,62 @@ func compile(opts Options) (*ruleset, error) {
 		}
 	}
 	return b.finish(), nil
+}
+
+// compileCands lays the patterns out flat for match: for each id, the
+// patterns whose first element carries it, in pattern order, each with
+// its rule's language and position constraints copied in.
+func (rs *ruleset) compileCands() {
+	index := make([][]int32, rs.nIDs)
+	for pi, p := range rs.patterns {
+		for _, id := range p.elems[0].ids {
+			index[id] = append(index[id], int32(pi))
+		}
+	}
+	// Each pattern's later elements are laid out once and shared by every
+	// first id that leads to it.
+	elAt := make([][2]int32, len(rs.patterns))
+	rs.mel, rs.mids = rs.mel[:0], rs.mids[:0]
+	for pi, p := range rs.patterns {
+		elAt[pi][0] = int32(len(rs.mel))
+		for _, e := range p.elems[1:] {
+			m := melem{one: -1, gap: int32(e.gap)}
+			if len(e.ids) == 1 {
+				m.one = e.ids[0]
+			} else {
+				m.ids0 = int32(len(rs.mids))
+				rs.mids = append(rs.mids, e.ids...)
+				m.ids1 = int32(len(rs.mids))
+			}
+			rs.mel = append(rs.mel, m)
+		}
+		elAt[pi][1] = int32(len(rs.mel))
+	}
+	rs.candAt = make([]int32, rs.nIDs+1)
+	rs.cands = rs.cands[:0]
+	for id := range rs.nIDs {
+		rs.candAt[id] = int32(len(rs.cands))
+		for _, pi := range index[id] {
+			p := &rs.patterns[pi]
+			r := &rs.rules[p.rule]
+			rs.cands = append(rs.cands, cand{rule: p.rule, el0: elAt[pi][0], el1: elAt[pi][1], lang: r.langMask,
+				sentence: r.sentence, start: r.start})
+		}
+	}
+	rs.candAt[rs.nIDs] = int32(len(rs.cands))
+	of := make([][]int32, rs.nIDs)
+	for ei, e := range rs.mel {
+		if e.one < 0 {
+			for _, id := range rs.mids[e.ids0:e.ids1] {
+				of[id] = append(of[id], int32(ei))
+			}
+		}
+	}
+	rs.elemAt = make([]int32, rs.nIDs+1)
+	rs.elemOf = rs.elemOf[:0]
+	for id := range rs.nIDs {
+		rs.elemAt[id] = int32(len(rs.elemOf))
+		rs.elemOf = append(rs.elemOf, of[id]...)
+	}
+	rs.elemAt[rs.nIDs] = int32(len(rs.elemOf))
 }

@@ -1,0 +1,143 @@
+package classifier
+
+import (
+	"bufio"
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// matchRef is the plain matcher match replaced: every pattern indexed by
+// its first element's ids, walked element by element. It is kept as the
+// oracle match must agree with, hit for hit and in the same order.
+func (rs *ruleset) matchRef(d *doc, mask uint8, index [][]int32) {
+	has := func(i int, ids []int32) bool {
+		for _, a := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+			if slices.Contains(ids, a) {
+				return true
+			}
+		}
+		return false
+	}
+	matchFrom := func(p *pattern, i int) (int, bool) {
+		pos := i
+		for k := 1; k < len(p.elems); k++ {
+			e := &p.elems[k]
+			found := -1
+			for j := pos + 1; j <= pos+1+e.gap && j < len(d.toks); j++ {
+				if has(j, e.ids) {
+					found = j
+					break
+				}
+				if d.toks[j].flags&fSentEnd != 0 {
+					break
+				}
+			}
+			if found < 0 {
+				return 0, false
+			}
+			pos = found
+		}
+		return pos, true
+	}
+	for i := range d.toks {
+		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+			for _, pi := range index[id] {
+				p := &rs.patterns[pi]
+				r := &rs.rules[p.rule]
+				if r.langMask&mask == 0 {
+					continue
+				}
+				end, ok := matchFrom(p, i)
+				if !ok || r.sentence && !d.inQuestion(i, end) || r.start && !rs.atStart(d, i) {
+					continue
+				}
+				d.hits = append(d.hits, hit{rule: p.rule, start: int32(i), end: int32(end)})
+			}
+		}
+	}
+}
+
+// matchCorpus is every golden input text, the benchmark texts, and
+// random texts drawn from the rules' own vocabulary and punctuation, so
+// that multi-word patterns, gaps and sentence ends are exercised.
+func matchCorpus(t *testing.T, rs *ruleset, n int) []string {
+	var texts []string
+	files, err := filepath.Glob(filepath.Join("testcases", "*", "input.jsonl"))
+	require.NoError(t, err)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var in input
+			if in.parse(sc.Bytes()) == nil && in.hasTx {
+				texts = append(texts, string(in.text))
+			}
+		}
+	}
+	texts = append(texts, benchTexts...)
+	words := make([]string, 0, len(rs.vocab)+len(rs.prefix))
+	for w := range rs.vocab {
+		words = append(words, w)
+	}
+	for p := range rs.prefix {
+		words = append(words, p+"s")
+	}
+	sort.Strings(words)
+	words = append(words, ".", ",", "?", "¿", "!", "pero", "but", "no", "not", "@acme", "12", "10:30", "$", "😡", "#MalServicio", "NUNCA")
+	rng := rand.New(rand.NewPCG(7, 11))
+	for range n {
+		var b strings.Builder
+		for k := range 3 + rng.IntN(30) {
+			if k > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(words[rng.IntN(len(words))])
+		}
+		texts = append(texts, b.String())
+	}
+	return texts
+}
+
+// TestMatchAgreesWithReference compares the compiled matcher with the
+// plain one on the golden inputs and 50,000 generated texts.
+func TestMatchAgreesWithReference(t *testing.T) {
+	c := newC(t, Options{})
+	rs := c.rs.Load()
+	index := make([][]int32, rs.nIDs)
+	for pi, p := range rs.patterns {
+		for _, id := range p.elems[0].ids {
+			index[id] = append(index[id], int32(pi))
+		}
+	}
+	d := new(doc)
+	texts := matchCorpus(t, rs, 50000)
+	var hits int
+	for _, text := range texts {
+		for _, mask := range []uint8{maskES, maskEN, maskES | maskEN} {
+			d.reset(text)
+			d.prepare(rs)
+			d.tokenize()
+			l, _ := rs.detect(d, "")
+			d.lang = l
+			rs.expand(d, l)
+			rs.lookup(d)
+			rs.match(d, mask)
+			got := slices.Clone(d.hits)
+			d.hits = d.hits[:0]
+			rs.matchRef(d, mask, index)
+			require.Equal(t, d.hits, got, "text %q mask %d", text, mask)
+			hits += len(got)
+		}
+	}
+	require.Greater(t, hits, len(texts), "the corpus must exercise the rules")
+}
