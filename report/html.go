@@ -106,7 +106,7 @@ func (r Report) htmlRows(rows []Stats, grouped bool, t texts) []htmlRow {
 	}
 	out := make([]htmlRow, len(rows))
 	for i, s := range rows {
-		h := htmlRow{Grouped: grouped, Group: s.Group, Interval: t.Intervals[s.Interval], Count: strconv.Itoa(s.Count),
+		h := htmlRow{Grouped: grouped, Group: r.groupName(s.Group), Interval: t.Intervals[s.Interval], Count: strconv.Itoa(s.Count),
 			Open: strconv.Itoa(s.Open), Median: r.durCell(s, s.Median, t), P90: r.durCell(s, s.P90, t),
 			Max: r.durCell(s, s.Max, t), SLA: r.slaCell(s, t), Within: r.within(s, t)}
 		if full := scale[s.Interval]; full > 0 {

@@ -100,6 +100,26 @@ var lang = map[string]texts{
 	},
 }
 
+// groupNames translates the label and severity values a report groups by;
+// other groups (sources, recipients, days) are shown as they are. CSV and
+// JSON keep the machine values.
+var groupNames = map[string]map[string]string{
+	"es": {"complaint": "queja", "suggestion": "sugerencia", "other": "otra",
+		"critical": "crítica", "high": "alta", "medium": "media", "low": "baja", "none": "sin gravedad"},
+	"en": {"none": "no severity"},
+}
+
+// groupName is how a person reads the group g of a label or severity report.
+func (r Report) groupName(g string) string {
+	if r.By != "label" && r.By != "severity" {
+		return g
+	}
+	if n, ok := groupNames[r.Language][g]; ok {
+		return n
+	}
+	return g
+}
+
 func (r Report) texts() texts {
 	if t, ok := lang[r.Language]; ok {
 		return t
@@ -168,7 +188,7 @@ func (r Report) renderTable(w io.Writer) error {
 				cells = append(cells, r.durCell(s, b.Median, t), r.durCell(s, b.P90, t), share(b.WithinSLA, t))
 			}
 			if grouped {
-				cells = append([]string{tableSafe(s.Group)}, cells...)
+				cells = append([]string{tableSafe(r.groupName(s.Group))}, cells...)
 			}
 			fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 		}

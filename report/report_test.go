@@ -360,3 +360,20 @@ func TestCSVDefusesFormulas(t *testing.T) {
 	require.Equal(t, "a b", tableSafe("a\tb"))
 	require.Equal(t, " [31mred", tableSafe("\x1b[31mred"))
 }
+
+func TestLabelAndSeverityGroupsAreTranslatedForPeopleOnly(t *testing.T) {
+	r := Report{Options: Options{By: "severity", Language: "es"}, Rows: []Stats{
+		{Interval: PostToAlert, Group: "critical", Count: 1, Median: time.Second, P90: time.Second, Max: time.Second, WithinSLA: 1},
+	}}
+	var table, csvOut bytes.Buffer
+	require.NoError(t, r.Render(&table, "table"))
+	require.Contains(t, table.String(), "crítica")
+	require.NoError(t, r.Render(&csvOut, "csv"))
+	require.Contains(t, csvOut.String(), "critical,")
+	require.NotContains(t, csvOut.String(), "crítica")
+	r.By = "source"
+	r.Rows[0].Group = "low"
+	table.Reset()
+	require.NoError(t, r.Render(&table, "table"))
+	require.NotContains(t, table.String(), "baja", "only label and severity groups are translated")
+}
