@@ -9,8 +9,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/escucha/escucha"
+	"github.com/escucha/escucha/store"
 )
 
 // runCLI runs the escucha command line in process and returns its exit code.
@@ -78,4 +82,29 @@ func TestAckUnknownAlertFails(t *testing.T) {
 	code = runCLI(t, &out, &errOut, "ack", "nonsense", "--data-dir", t.TempDir())
 	require.NotEqual(t, 0, code)
 	require.Contains(t, errOut.String(), "not an alert id")
+}
+
+func TestReplayShowsWhatNewRulesWouldChange(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "escucha.db"), store.Options{NoSync: true})
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	items := []store.Item{
+		// Stored as "other" by older rules; today's rules call it a complaint.
+		{Mention: escucha.Mention{Source: "x", ID: "1", Text: "Llevo tres semanas esperando el reembolso y nadie me responde", PostedAt: now},
+			Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}},
+		// Stored with the verdict today's rules give: unchanged.
+		{Mention: escucha.Mention{Source: "x", ID: "2", Text: "Hoy hace sol en Madrid", PostedAt: now},
+			Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}},
+	}
+	_, err = st.Commit(context.Background(), store.Batch{Source: "x", Items: items})
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+
+	var out, errOut bytes.Buffer
+	code := runCLI(t, &out, &errOut, "replay", "--data-dir", dir)
+	require.Equal(t, 0, code, errOut.String())
+	require.Contains(t, out.String(), "x/1")
+	require.NotContains(t, out.String(), "x/2")
+	require.Contains(t, out.String(), "1 of 2 stored mentions would change")
 }
