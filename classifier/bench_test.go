@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"testing"
 )
 
@@ -55,9 +56,20 @@ func benchInput(n int) []byte {
 	return buf.Bytes()
 }
 
+// BenchmarkClassifyJSONL is the `escucha classify` path end to end. It
+// reads the file named by ESCUCHA_BENCH_JSONL when set (e.g. the
+// 200,000 posts of `tools/govader-bench gen`), else 10,000 lines of
+// benchTexts.
 func BenchmarkClassifyJSONL(b *testing.B) {
 	c := newC(b, Options{})
 	in := benchInput(10000)
+	if path := os.Getenv("ESCUCHA_BENCH_JSONL"); path != "" {
+		var err error
+		if in, err = os.ReadFile(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	lines := bytes.Count(in, []byte("\n"))
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			b.ReportAllocs()
@@ -67,7 +79,7 @@ func BenchmarkClassifyJSONL(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.N*10000)/b.Elapsed().Seconds(), "posts/s")
+			b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "posts/s")
 		})
 	}
 }

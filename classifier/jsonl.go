@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 	"sync"
@@ -214,7 +215,7 @@ func (c *Classifier) appendLine(out []byte, d *doc, in *input, line []byte) []by
 	out = append(out, `","ceo":`...)
 	out = strconv.AppendBool(out, res.ceo)
 	out = append(out, `,"score":`...)
-	out = strconv.AppendFloat(out, res.score, 'f', -1, 64)
+	out = appendScore(out, res.score)
 	out = append(out, `,"rules":[`...)
 	for i, id := range res.ids {
 		if i > 0 {
@@ -269,6 +270,31 @@ func appendError(out, id []byte, msg string) []byte {
 	out = append(out, `,"error":`...)
 	out = appendJSONString(out, msg)
 	return append(out, "}\n"...)
+}
+
+// appendScore appends x as strconv.AppendFloat(x, 'f', -1) does. Scores
+// are rounded to thousandths in [0, 1], and for those the shortest form is
+// the digits of the thousandths without trailing zeros, written here
+// without the float formatter; anything else takes strconv.
+func appendScore(out []byte, x float64) []byte {
+	n := int(math.Round(x * 1000))
+	if n < 0 || n > 1000 || float64(n)/1000 != x {
+		return strconv.AppendFloat(out, x, 'f', -1, 64)
+	}
+	if n == 1000 {
+		return append(out, '1')
+	}
+	out = append(out, '0')
+	if n == 0 {
+		return out
+	}
+	d := [3]byte{byte('0' + n/100), byte('0' + n/10%10), byte('0' + n%10)}
+	k := 3
+	for d[k-1] == '0' {
+		k--
+	}
+	out = append(out, '.')
+	return append(out, d[:k]...)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -3,7 +3,10 @@ package classifier
 // Matching: what the rules know about each token (a per-worker cache) and
 // which patterns fire on a text.
 
-import "math/bits"
+import (
+	"hash/maphash"
+	"math/bits"
+)
 
 // lookup finds the vocabulary ids each token matches.
 func (rs *ruleset) lookup(d *doc) {
@@ -80,16 +83,17 @@ type tokEntry struct {
 // maxCache bounds a doc's token cache.
 const maxCache = 1 << 16
 
+// maxCachedWord is the longest token the cache keeps (longer ones are
+// looked up every time), so the cache's key bytes stay under 4 MiB.
+const maxCachedWord = 64
+
 // prepare ties d's token cache to rs, clearing it when the rules changed
 // or it is full.
 func (d *doc) prepare(rs *ruleset) {
 	if d.crs == rs && len(d.ents) < maxCache {
 		return
 	}
-	if d.cache == nil {
-		d.cache = make(map[string]int32, 1024)
-	}
-	clear(d.cache)
+	d.cache.reset()
 	d.ents = d.ents[:0]
 	d.cids = d.cids[:0]
 	d.crs = rs
@@ -102,7 +106,8 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 		d.crs = nil
 		d.prepare(rs)
 	}
-	if k, ok := d.cache[string(w)]; ok {
+	h := d.cache.hash(w)
+	if k := d.cache.get(h, w); k >= 0 {
 		return k
 	}
 	e := tokEntry{vid: -1}
@@ -130,8 +135,85 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 	e.pre1 = int32(len(d.cids))
 	k := int32(len(d.ents))
 	d.ents = append(d.ents, e)
-	d.cache[string(w)] = k
+	if len(w) <= maxCachedWord {
+		d.cache.put(h, w, k)
+	}
 	return k
+}
+
+// tokCache maps folded tokens to entries of doc.ents: open addressing with
+// linear probing over a power-of-two table kept at most half full, keys
+// in one byte arena, the seeded runtime hash (so crafted posts cannot
+// pile words into one chain). A probe is a hash, a tag compare and a
+// byte compare, without the string conversion and group scan of a map.
+type tokCache struct {
+	seed  maphash.Seed
+	slots []cacheSlot
+	keys  []byte
+	n     int
+}
+
+type cacheSlot struct {
+	tag  uint32 // high bits of the hash, 0 = empty
+	ent  int32
+	off  int32 // key is keys[off:off+len]
+	klen int32
+}
+
+func (c *tokCache) reset() {
+	if c.slots == nil {
+		c.seed = maphash.MakeSeed()
+		c.slots = make([]cacheSlot, 2048)
+	}
+	clear(c.slots)
+	c.keys = c.keys[:0]
+	c.n = 0
+}
+
+func (c *tokCache) hash(w []byte) uint64 { return maphash.Bytes(c.seed, w) }
+
+func tagOf(h uint64) uint32 { return uint32(h>>32) | 1 }
+
+// get returns the entry of w (hash h) or -1.
+func (c *tokCache) get(h uint64, w []byte) int32 {
+	mask := uint64(len(c.slots) - 1)
+	tag := tagOf(h)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &c.slots[i]
+		if sl.tag == 0 {
+			return -1
+		}
+		if sl.tag == tag && int(sl.klen) == len(w) && string(c.keys[sl.off:sl.off+sl.klen]) == string(w) {
+			return sl.ent
+		}
+	}
+}
+
+// put adds w (hash h, not present) with entry k, growing the table first
+// when it would be more than half full.
+func (c *tokCache) put(h uint64, w []byte, k int32) {
+	if 2*(c.n+1) > len(c.slots) {
+		old := c.slots
+		c.slots = make([]cacheSlot, 2*len(old))
+		for _, sl := range old {
+			if sl.tag != 0 {
+				c.insert(c.hash(c.keys[sl.off:sl.off+sl.klen]), sl)
+			}
+		}
+	}
+	off := int32(len(c.keys))
+	c.keys = append(c.keys, w...)
+	c.insert(h, cacheSlot{tag: tagOf(h), ent: k, off: off, klen: int32(len(w))})
+	c.n++
+}
+
+func (c *tokCache) insert(h uint64, sl cacheSlot) {
+	mask := uint64(len(c.slots) - 1)
+	i := h & mask
+	for c.slots[i].tag != 0 {
+		i = (i + 1) & mask
+	}
+	c.slots[i] = sl
 }
 
 // match runs every pattern whose first word occurs in the text. For each

@@ -3,11 +3,13 @@ package classifier
 import (
 	"bufio"
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,4 +142,16 @@ func TestMatchAgreesWithReference(t *testing.T) {
 		}
 	}
 	require.Greater(t, hits, len(texts), "the corpus must exercise the rules")
+}
+
+// TestAppendScore compares the score writer with strconv for every
+// thousandth and for values it must hand to strconv.
+func TestAppendScore(t *testing.T) {
+	for n := range 1001 {
+		x := math.Round(float64(n)) / 1000
+		require.Equal(t, strconv.FormatFloat(x, 'f', -1, 64), string(appendScore(nil, x)), "n=%d", n)
+	}
+	for _, x := range []float64{0.1234, -0.5, 1.5, 2, 1e-9, math.Round(0.731*1000) / 1000} {
+		require.Equal(t, strconv.FormatFloat(x, 'f', -1, 64), string(appendScore(nil, x)))
+	}
 }

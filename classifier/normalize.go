@@ -58,7 +58,7 @@ type doc struct {
 	// a word costs one map probe (vocabulary, stop word, abbreviation and
 	// prefixes at once). It belongs to one ruleset (crs) and is cleared
 	// when the rules change or it grows past maxCache entries.
-	cache map[string]int32
+	cache tokCache
 	ents  []tokEntry
 	cids  []int32
 	crs   *ruleset
@@ -223,6 +223,13 @@ func FoldWord(s string) string {
 // place (multi-byte runes are left alone so the text stays UTF-8).
 func collapse(b []byte) []byte {
 	if len(b) < 3 {
+		return b
+	}
+	k := 2
+	for k < len(b) && (b[k] != b[k-1] || b[k] != b[k-2]) {
+		k++
+	}
+	if k == len(b) { // no run of three: nothing to do (the common case)
 		return b
 	}
 	w := 0
