@@ -300,6 +300,21 @@ func (rs *ruleset) decide(d *doc, l int) result {
 			break
 		}
 	}
+	// A clause that opens with the contrast word ("While the crew were
+	// lovely, the plane sat…") concedes up to its comma: the pivot is the
+	// comma, so the praise before it counts less and the main clause more.
+	if contrast >= 0 && rs.atClauseStart(d, contrast) {
+		for j := contrast + 1; j < len(d.toks)-1; j++ {
+			t := &d.toks[j]
+			if t.flags&fSentEnd != 0 {
+				break
+			}
+			if t.flags&fClause != 0 && d.toks[j+1].kind == kWord {
+				contrast = j
+				break
+			}
+		}
+	}
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
 	for _, h := range d.hits {
@@ -324,6 +339,46 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	negFirst := int32(-1)
 	minor := false
 	sev := escucha.SeverityNone
+
+	// apply counts rule ri with weight w and records it as fired.
+	apply := func(ri int32, w float64, hs []hit) {
+		r := &rs.rules[ri]
+		switch r.class {
+		case clsComplaint, clsSeverity:
+			sc += w
+		case clsSuggestion:
+			ss += w
+		case clsOther:
+			so += w
+		case clsPraise:
+			praise += w
+		case clsSarcasm:
+			sarcasm += w
+		}
+		if r.ceo {
+			res.ceo = true
+		}
+		if r.damp > 0 {
+			damp = min(damp, r.damp)
+		}
+		if r.minor {
+			minor = true
+		} else if r.severity.Rank() > sev.Rank() {
+			sev = r.severity
+		}
+		rs.addFired(d, ri, w, hs)
+	}
+	// Rules with a "when" condition wait until the rest is counted; own
+	// holds the sentences where a grievance is told in the first or second
+	// person.
+	type deferred struct {
+		rule int32
+		w    float64
+		hits []hit
+	}
+	var later [8]deferred
+	var own [8]int32
+	nLater, nOwn := 0, 0
 
 	// Hits grouped by rule, in text order.
 	slices.SortStableFunc(d.hits, func(a, b hit) int { return int(a.rule) - int(b.rule) })
@@ -384,33 +439,51 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		if kept == 0 {
 			continue
 		}
-		w := best
-		switch r.class {
-		case clsComplaint:
-			sc += w
-		case clsSuggestion:
-			ss += w
-		case clsOther:
-			so += w
-		case clsPraise:
-			praise += w
-		case clsSarcasm:
-			sarcasm += w
-		case clsSeverity:
-			sc += w
+		if r.class == clsComplaint || (r.class == clsSeverity && r.weight > 0) {
+			for _, g := range group[:kept] {
+				if s, ok := rs.ownSentence(d, int(g.start)); ok && nOwn < len(own) {
+					own[nOwn] = int32(s)
+					nOwn++
+				}
+			}
 		}
-		if r.ceo {
-			res.ceo = true
+		if r.when != whenAlways {
+			if nLater < len(later) {
+				later[nLater] = deferred{rule: h.rule, w: best, hits: group[:kept]}
+				nLater++
+			}
+			continue
 		}
-		if r.damp > 0 {
-			damp = min(damp, r.damp)
+		apply(h.rule, best, group[:kept])
+	}
+	// Rules that depend on the rest of the post.
+	for _, dl := range later[:nLater] {
+		r := &rs.rules[dl.rule]
+		switch r.when {
+		case whenGrievance:
+			if sc <= 0 {
+				continue
+			}
+		case whenNoOwnGrievance:
+			mine := false
+			for _, s := range own[:nOwn] {
+				inNews := false
+				for _, g := range dl.hits {
+					if gs, _ := d.sentenceBounds(int(g.start)); int32(gs) == s {
+						inNews = true
+						break
+					}
+				}
+				if !inNews {
+					mine = true
+					break
+				}
+			}
+			if mine {
+				continue
+			}
 		}
-		if r.minor {
-			minor = true
-		} else if r.severity.Rank() > sev.Rank() {
-			sev = r.severity
-		}
-		rs.addFired(d, h.rule, w, group[:kept])
+		apply(dl.rule, dl.w, dl.hits)
 	}
 	if negSpans {
 		if id, ok := ld.signals["negation"]; ok {
@@ -525,6 +598,36 @@ func (rs *ruleset) overlapsNonPraise(d *doc, g hit) bool {
 		}
 	}
 	return false
+}
+
+// atClauseStart reports whether token i opens a clause: nothing but
+// handles, numbers, emoji and hashtags come between it and the clause's
+// start.
+func (rs *ruleset) atClauseStart(d *doc, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		t := &d.toks[j]
+		if t.flags&fClause != 0 {
+			return true
+		}
+		if t.kind == kWord && t.flags&fHashtag == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ownSentence returns the start of the sentence holding token i and
+// whether that sentence speaks in the first or second person.
+func (rs *ruleset) ownSentence(d *doc, i int) (int, bool) {
+	s, e := d.sentenceBounds(i)
+	for j := s; j <= e; j++ {
+		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
+			if rs.person[id] != 0 {
+				return s, true
+			}
+		}
+	}
+	return s, false
 }
 
 // personal reports whether the text speaks in the first or second person
