@@ -10,16 +10,12 @@ import (
 
 // lookup finds the vocabulary ids each token matches.
 func (rs *ruleset) lookup(d *doc) {
-	if len(d.stamp) < int(rs.nIDs) {
-		d.stamp = make([]uint32, rs.nIDs)
-	}
-	if len(d.estamp) < len(rs.mel) {
-		d.estamp = make([]uint32, len(rs.mel))
+	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
+		d.stamp = make([]uint32, n)
 	}
 	d.gen++
 	if d.gen == 0 {
 		clear(d.stamp)
-		clear(d.estamp)
 		d.gen = 1
 	}
 	defer d.markPresent(rs)
@@ -66,8 +62,9 @@ func (rs *ruleset) lookup(d *doc) {
 func (d *doc) markPresent(rs *ruleset) {
 	for _, id := range d.ids {
 		d.stamp[id] = d.gen
-		for _, e := range rs.elemOf[rs.elemAt[id]:rs.elemAt[id+1]] {
-			d.estamp[e] = d.gen
+		in := &rs.ids[id]
+		for _, k := range rs.elemOf[in.elem0:in.elem1] {
+			d.stamp[k] = d.gen
 		}
 	}
 }
@@ -226,14 +223,18 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 	n := len(d.toks)
 	for i := range n {
 		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
-			cs := rs.cands[rs.candAt[id]:rs.candAt[id+1]]
+			in := &rs.ids[id]
+			cs := rs.cands[in.cand0:in.cand1]
 			for ci := range cs {
 				c := &cs[ci]
 				if c.lang&mask == 0 {
 					continue
 				}
 				end := i
-				if c.el0 != c.el1 {
+				if c.need >= 0 {
+					if d.stamp[c.need] != d.gen {
+						continue
+					}
 					if end = rs.walk(d, c, i); end < 0 {
 						continue
 					}
@@ -267,15 +268,8 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 // after it is tried). It returns the last token matched or -1.
 func (rs *ruleset) walk(d *doc, c *cand, i int) int {
 	els := rs.mel[c.el0:c.el1]
-	for k := range els {
-		e := &els[k]
-		if e.one >= 0 {
-			if d.stamp[e.one] != d.gen {
-				return -1
-			}
-			continue
-		}
-		if d.estamp[int(c.el0)+k] != d.gen {
+	for k := 1; k < len(els); k++ { // the first was checked by match
+		if d.stamp[els[k].key] != d.gen {
 			return -1
 		}
 	}

@@ -62,16 +62,16 @@ type doc struct {
 	ents  []tokEntry
 	cids  []int32
 	crs   *ruleset
-	// Presence stamps by id: stamp[id] == gen when the current text
-	// carries id (set by lookup); estamp likewise for pattern elements.
-	stamp  []uint32
-	estamp []uint32 // by index of ruleset.mel: an alternative is present
-	gen    uint32
-	lang   int
-	caps   int // words in ALL CAPS
-	elong  int
-	words  int
-	bangs  int // "!!" and "??" runs
+	// Presence stamps by key (see melem.key): stamp[k] == gen when the
+	// current text carries the id, or one of the element's alternatives
+	// (set by lookup).
+	stamp []uint32
+	gen   uint32
+	lang  int
+	caps  int // words in ALL CAPS
+	elong int
+	words int
+	bangs int // "!!" and "??" runs
 }
 
 func (d *doc) reset(text string) {

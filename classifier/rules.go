@@ -96,9 +96,12 @@ type pattern struct {
 }
 
 // cand is one pattern as match walks it: found through its first
-// element's ids (ruleset.candAt), then the elements mel[el0:el1].
+// element's ids (ruleset.ids), then the elements mel[el0:el1]. need is
+// the presence key of its second element (-1 if it has one element), so
+// most candidates are rejected without leaving this struct.
 type cand struct {
 	rule     int32
+	need     int32
 	el0, el1 int32
 	lang     uint8
 	sentence bool
@@ -106,11 +109,21 @@ type cand struct {
 }
 
 // melem is a pattern element after the first: one id (one >= 0) or the
-// alternatives mids[ids0:ids1], up to gap tokens before it.
+// alternatives mids[ids0:ids1], up to gap tokens before it. key is its
+// presence key: the id itself, or nIDs + its index for alternatives.
 type melem struct {
 	one        int32
+	key        int32
 	ids0, ids1 int32
 	gap        int32
+}
+
+// idInfo is what match needs per id, packed so one cache line serves:
+// its candidates cands[cand0:cand1] and the presence keys it sets,
+// elemOf[elem0:elem1] (elements with several alternatives it is one of).
+type idInfo struct {
+	cand0, cand1 int32
+	elem0, elem1 int32
 }
 
 type regexRule struct {
@@ -136,12 +149,11 @@ type ruleset struct {
 	nIDs     int32
 	rules    []rule
 	patterns []pattern
-	cands    []cand  // by first-element id, in pattern order
-	candAt   []int32 // candidates of id are cands[candAt[id]:candAt[id+1]]
-	mel      []melem // elements after the first, of all candidates
-	mids     []int32 // alternatives of elements with several
-	elemOf   []int32 // by id: the elements with several alternatives it satisfies,
-	elemAt   []int32 // elemOf[elemAt[id]:elemAt[id+1]]
+	cands    []cand   // by first-element id, in pattern order
+	ids      []idInfo // by id
+	mel      []melem  // elements after the first, of all candidates
+	mids     []int32  // alternatives of elements with several
+	elemOf   []int32  // presence keys set by ids (see idInfo)
 	regexes  []regexRule
 	langs    [2]langData
 	negator  []uint8 // by id: language mask of negators
@@ -769,8 +781,9 @@ func (rs *ruleset) compileCands() {
 		for _, e := range p.elems[1:] {
 			m := melem{one: -1, gap: int32(e.gap)}
 			if len(e.ids) == 1 {
-				m.one = e.ids[0]
+				m.one, m.key = e.ids[0], e.ids[0]
 			} else {
+				m.key = rs.nIDs + int32(len(rs.mel))
 				m.ids0 = int32(len(rs.mids))
 				rs.mids = append(rs.mids, e.ids...)
 				m.ids1 = int32(len(rs.mids))
@@ -779,31 +792,32 @@ func (rs *ruleset) compileCands() {
 		}
 		elAt[pi][1] = int32(len(rs.mel))
 	}
-	rs.candAt = make([]int32, rs.nIDs+1)
-	rs.cands = rs.cands[:0]
-	for id := range rs.nIDs {
-		rs.candAt[id] = int32(len(rs.cands))
-		for _, pi := range index[id] {
-			p := &rs.patterns[pi]
-			r := &rs.rules[p.rule]
-			rs.cands = append(rs.cands, cand{rule: p.rule, el0: elAt[pi][0], el1: elAt[pi][1], lang: r.langMask,
-				sentence: r.sentence, start: r.start})
-		}
-	}
-	rs.candAt[rs.nIDs] = int32(len(rs.cands))
 	of := make([][]int32, rs.nIDs)
-	for ei, e := range rs.mel {
+	for _, e := range rs.mel {
 		if e.one < 0 {
 			for _, id := range rs.mids[e.ids0:e.ids1] {
-				of[id] = append(of[id], int32(ei))
+				of[id] = append(of[id], e.key)
 			}
 		}
 	}
-	rs.elemAt = make([]int32, rs.nIDs+1)
-	rs.elemOf = rs.elemOf[:0]
+	rs.ids = make([]idInfo, rs.nIDs)
+	rs.cands, rs.elemOf = rs.cands[:0], rs.elemOf[:0]
 	for id := range rs.nIDs {
-		rs.elemAt[id] = int32(len(rs.elemOf))
+		in := &rs.ids[id]
+		in.cand0 = int32(len(rs.cands))
+		for _, pi := range index[id] {
+			p := &rs.patterns[pi]
+			r := &rs.rules[p.rule]
+			c := cand{rule: p.rule, need: -1, el0: elAt[pi][0], el1: elAt[pi][1], lang: r.langMask,
+				sentence: r.sentence, start: r.start}
+			if c.el0 < c.el1 {
+				c.need = rs.mel[c.el0].key
+			}
+			rs.cands = append(rs.cands, c)
+		}
+		in.cand1 = int32(len(rs.cands))
+		in.elem0 = int32(len(rs.elemOf))
 		rs.elemOf = append(rs.elemOf, of[id]...)
+		in.elem1 = int32(len(rs.elemOf))
 	}
-	rs.elemAt[rs.nIDs] = int32(len(rs.elemOf))
 }
