@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -221,7 +222,7 @@ func (c *Classifier) appendLine(out []byte, d *doc, in *input, line []byte) []by
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendJSONString(out, id)
+		out = append(out, id...) // quoted once when the rules were compiled
 	}
 	out = append(out, "]}\n"...)
 	return out
@@ -246,7 +247,7 @@ func (c *Classifier) classifyDoc(d *doc, text, lang []byte) (res jsonResult, err
 	d.text = "" // the bytes belong to the caller's buffer
 	res = jsonResult{result: r, ids: d.ruleIDs[:0]}
 	for _, f := range r.fired {
-		res.ids = append(res.ids, rs.rules[f.rule].id)
+		res.ids = append(res.ids, rs.rules[f.rule].quoted)
 	}
 	d.ruleIDs = res.ids
 	return res, nil
@@ -254,7 +255,7 @@ func (c *Classifier) classifyDoc(d *doc, text, lang []byte) (res jsonResult, err
 
 type jsonResult struct {
 	result
-	ids []string
+	ids []string // rule ids as JSON strings
 }
 
 func appendID(out, id []byte) []byte {
@@ -371,7 +372,7 @@ func (in *input) parse(line []byte) error {
 	if raw, ok := m["id"]; ok {
 		in.id = compactID(raw)
 	}
-	if raw, ok := m["text"]; ok {
+	if raw, ok := m["text"]; ok && string(raw) != "null" { // null is missing, as on the fast path
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return errors.New(`"text" is not a string`)
@@ -391,7 +392,9 @@ func (in *input) parse(line []byte) error {
 // compactID keeps a scalar id as is and re-encodes others compactly.
 func compactID(raw json.RawMessage) []byte {
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // numbers keep their digits (1.50, 1e999)
+	if err := dec.Decode(&v); err != nil {
 		return []byte("null")
 	}
 	b, err := json.Marshal(v)
@@ -508,48 +511,86 @@ func skipWS(b []byte, i int) int {
 // scanString finds the string starting at the quote b[i]: content [s, e),
 // the index after the closing quote, and whether it has escapes. Control
 // characters and invalid UTF-8 are rejected (next = -1) so encoding/json
-// decides.
+// decides. Plain bytes are skipped by table; UTF-8 is validated once.
 func scanString(b []byte, i int) (s, e, next int, esc bool) {
 	s = i + 1
 	j := s
+	wide := false
 	for j < len(b) {
 		c := b[j]
+		if strPlain[c] {
+			j++
+			continue
+		}
 		switch {
 		case c == '"':
+			if wide && !utf8.Valid(b[s:j]) {
+				return 0, 0, -1, false
+			}
 			return s, j, j + 1, esc
 		case c == '\\':
 			esc = true
 			j += 2
 		case c < 0x20:
 			return 0, 0, -1, false
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRune(b[j:])
-			if r == utf8.RuneError && size == 1 {
-				return 0, 0, -1, false
-			}
-			j += size
-		default:
+		default: // c >= 0x80
+			wide = true
 			j++
 		}
 	}
 	return 0, 0, -1, false
 }
 
+// strPlain marks the bytes a JSON string holds as they are: printable
+// ASCII other than '"' and '\\'.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// validLiteral reports whether l is true, false, null or a number in
+// JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
 func validLiteral(l []byte) bool {
 	switch string(l) {
 	case "true", "false", "null":
 		return true
 	}
-	if len(l) == 0 {
+	i := 0
+	if i < len(l) && l[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(l) && isDigit(l[i]) {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(l) && l[i] == '0':
+		i++
+	case digits() == 0:
 		return false
 	}
-	for k, c := range l {
-		if !(c >= '0' && c <= '9' || c == '-' && k == 0 || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+	if i < len(l) && l[i] == '.' {
+		i++
+		if digits() == 0 {
 			return false
 		}
 	}
-	_, err := strconv.ParseFloat(string(l), 64)
-	return err == nil
+	if i < len(l) && (l[i] == 'e' || l[i] == 'E') {
+		i++
+		if i < len(l) && (l[i] == '+' || l[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(l)
 }
 
 // unescape appends the decoded JSON string content s to dst.

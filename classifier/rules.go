@@ -60,6 +60,7 @@ var langNames = [2]string{"es", "en"}
 // rule is one compiled rule.
 type rule struct {
 	id        string
+	quoted    string // id as a JSON string, for the classify output
 	explain   string
 	class     ruleClass
 	weight    float64
@@ -690,6 +691,9 @@ func yamlLine(err error) int {
 func (b *builder) finish() *ruleset {
 	rs := b.rs
 	rs.compileCands()
+	for i := range rs.rules {
+		rs.rules[i].quoted = string(appendJSONString(nil, rs.rules[i].id))
+	}
 	rs.stopMask = make([]uint8, rs.nIDs)
 	for _, s := range b.stops {
 		rs.stopMask[s.id] |= s.mask
