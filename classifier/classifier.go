@@ -439,7 +439,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		if kept == 0 {
 			continue
 		}
-		if r.class == clsComplaint || (r.class == clsSeverity && r.weight > 0) {
+		if r.class == clsComplaint {
 			for _, g := range group[:kept] {
 				if s, ok := rs.ownSentence(d, int(g.start)); ok && nOwn < len(own) {
 					own[nOwn] = int32(s)
