@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // benchTexts are typical posts, hand-written for the benchmark.
@@ -80,6 +84,88 @@ func BenchmarkClassifyJSONL(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "posts/s")
+		})
+	}
+}
+
+// scaledRules writes a company rules file with (factor-1) synthetic
+// copies of every built-in pattern rule. Each copy keeps the original's
+// first word (so it lands in the same candidate lists, the costly case)
+// and ends in a made-up word, so it never fires and verdicts stay alike.
+func scaledRules(b *testing.B, factor int) string {
+	var out struct {
+		Rules []ruleSpec `yaml:"rules"`
+	}
+	for _, name := range []string{"rules/es.yaml", "rules/en.yaml"} {
+		data, err := builtinFS.ReadFile(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var f langFile
+		if err := yaml.Unmarshal(data, &f); err != nil {
+			b.Fatal(err)
+		}
+		for i := range f.Rules {
+			s, _, err := decodeRule(&f.Rules[i])
+			if err != nil || s.Class == "signal" {
+				continue
+			}
+			if s.Lang == "" {
+				s.Lang = f.Lang
+			}
+			for k := 1; k < factor; k++ {
+				c := s
+				c.ID = fmt.Sprintf("%s.x%d", s.ID, k)
+				c.Patterns = nil
+				for pi, p := range s.Patterns {
+					if strings.HasPrefix(p, "re:") {
+						continue
+					}
+					words := strings.Fields(p)
+					c.Patterns = append(c.Patterns, words[0]+fmt.Sprintf(" zqx%dv%d", k, pi))
+				}
+				if len(c.Patterns) > 0 {
+					out.Rules = append(out.Rules, c)
+				}
+			}
+		}
+	}
+	data, err := yaml.Marshal(&out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "rules.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkRuleScaling runs the JSONL path (one worker) with the built-in
+// rules and with 2x and 4x as many pattern rules.
+func BenchmarkRuleScaling(b *testing.B) {
+	in := benchInput(10000)
+	if path := os.Getenv("ESCUCHA_BENCH_JSONL"); path != "" {
+		var err error
+		if in, err = os.ReadFile(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	lines := bytes.Count(in, []byte("\n"))
+	for _, factor := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("rules=%dx", factor), func(b *testing.B) {
+			opts := Options{}
+			if factor > 1 {
+				opts.RulesFile = scaledRules(b, factor)
+			}
+			c := newC(b, opts)
+			for b.Loop() {
+				if err := ClassifyJSONL(context.Background(), c, bytes.NewReader(in), io.Discard, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "posts/s")
+			b.ReportMetric(float64(len(c.rs.Load().patterns)), "patterns")
 		})
 	}
 }

@@ -4,6 +4,7 @@ package classifier
 // which patterns fire on a text.
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 )
@@ -18,7 +19,6 @@ func (rs *ruleset) lookup(d *doc) {
 		clear(d.stamp)
 		d.gen = 1
 	}
-	defer d.markPresent(rs)
 	for i := range d.toks {
 		d.idAt = append(d.idAt, int32(len(d.ids)))
 		t := &d.toks[i]
@@ -53,6 +53,7 @@ func (rs *ruleset) lookup(d *doc) {
 		}
 	}
 	d.idAt = append(d.idAt, int32(len(d.ids)))
+	d.markPresent(rs)
 }
 
 // markPresent stamps every id the text carries, and every pattern element
@@ -140,14 +141,14 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 
 // tokCache maps folded tokens to entries of doc.ents: open addressing with
 // linear probing over a power-of-two table kept at most half full, keys
-// in one byte arena, the seeded runtime hash (so crafted posts cannot
-// pile words into one chain). A probe is a hash, a tag compare and a
+// in one byte arena, a hash seeded at random per cache (so crafted posts
+// cannot pile words into one chain). A probe is a hash, a tag compare and a
 // byte compare, without the string conversion and group scan of a map.
 type tokCache struct {
-	seed  maphash.Seed
-	slots []cacheSlot
-	keys  []byte
-	n     int
+	seed64 uint64
+	slots  []cacheSlot
+	keys   []byte
+	n      int
 }
 
 type cacheSlot struct {
@@ -159,7 +160,7 @@ type cacheSlot struct {
 
 func (c *tokCache) reset() {
 	if c.slots == nil {
-		c.seed = maphash.MakeSeed()
+		c.seed64 = maphash.Bytes(maphash.MakeSeed(), nil) // random per cache
 		c.slots = make([]cacheSlot, 2048)
 	}
 	clear(c.slots)
@@ -167,7 +168,30 @@ func (c *tokCache) reset() {
 	c.n = 0
 }
 
-func (c *tokCache) hash(w []byte) uint64 { return maphash.Bytes(c.seed, w) }
+// hash is a seeded wyhash-style hash, inlined for the short keys tokens
+// are: 8-byte words folded with a 128-bit multiply, the tail read with
+// overlapping loads.
+func (c *tokCache) hash(w []byte) uint64 {
+	const p0, p1 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
+	h := c.seed64 ^ uint64(len(w))*p0
+	for len(w) > 8 {
+		h = mum(h^binary.LittleEndian.Uint64(w), p1)
+		w = w[8:]
+	}
+	var t uint64
+	switch n := len(w); {
+	case n >= 4:
+		t = uint64(binary.LittleEndian.Uint32(w))<<32 | uint64(binary.LittleEndian.Uint32(w[n-4:]))
+	case n > 0:
+		t = uint64(w[0])<<16 | uint64(w[n/2])<<8 | uint64(w[n-1])
+	}
+	return mum(h^t, p1^uint64(len(w)))
+}
+
+func mum(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
 
 func tagOf(h uint64) uint32 { return uint32(h>>32) | 1 }
 
