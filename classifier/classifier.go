@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -168,10 +169,14 @@ func (rs *ruleset) run(d *doc, text, lang string) result {
 	return rs.decide(d, l)
 }
 
-// detect picks the language from stop words unless one is given, and
-// reports which rule languages to run (both for code-switched posts).
+// detect picks the language unless one is given, and reports which rule
+// languages to run (both for code-switched posts). The evidence is stop
+// words found in one language's list only (a word of both, such as "me"
+// or "no", says nothing), then word endings typical of one language
+// ("atendieron", "esperando", "delayed", "charging"), which decide short
+// posts with few stop words: "@farmacia me atendieron fatal".
 func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
-	var n [2]int
+	var n, suf [2]int
 	for i := range d.toks {
 		t := &d.toks[i]
 		if t.kind != kWord {
@@ -179,8 +184,21 @@ func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
 		}
 		t.ent = rs.entry(d, d.buf[t.ns:t.ne])
 		m := d.ents[t.ent].stop
-		n[0] += int(m & 1)
-		n[1] += int(m >> 1)
+		if t.oe > t.os && strings.ContainsAny(d.text[t.os:t.oe], "áéíóúñÁÉÍÓÚÑ") {
+			suf[langES]++ // Spanish spelling: "pésimo", "atención", "año"
+		}
+		switch m {
+		case 3:
+			// A stop word of both languages.
+		case 0:
+			if w := d.buf[t.ns:t.ne]; len(w) >= 5 {
+				suf[langES] += hasSuffix(w, esEndings)
+				suf[langEN] += hasSuffix(w, enEndings)
+			}
+		default:
+			n[0] += int(m & 1)
+			n[1] += int(m >> 1)
+		}
 	}
 	l := -1
 	switch lang {
@@ -190,10 +208,11 @@ func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
 		l = langEN
 	}
 	if l < 0 {
+		es, en := 2*n[langES]+suf[langES], 2*n[langEN]+suf[langEN]
 		switch {
-		case n[langES] > n[langEN]:
+		case es > en:
 			l = langES
-		case n[langEN] > n[langES]:
+		case en > es:
 			l = langEN
 		default:
 			l = langEN
@@ -211,6 +230,24 @@ func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
 		mask |= 1 << o // code-switched: run both languages' rules
 	}
 	return l, mask
+}
+
+// Word endings that are frequent in one language and rare in the other,
+// on folded words of five bytes or more.
+var (
+	esEndings = []string{"aron", "ieron", "ando", "iendo", "cion", "ciones", "mente", "amos", "emos", "imos",
+		"aban", "ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas", "eria", "aria", "ones"}
+	enEndings = []string{"ing", "ings", "tion", "tions", "ness", "ful", "ed", "ly", "ould", "ght", "ough"}
+)
+
+// hasSuffix is 1 when w ends with one of the endings, else 0.
+func hasSuffix(w []byte, endings []string) int {
+	for _, e := range endings {
+		if len(w) > len(e) && string(w[len(w)-len(e):]) == e {
+			return 1
+		}
+	}
+	return 0
 }
 
 // expand replaces abbreviations and variants with their full words.

@@ -83,6 +83,15 @@ func TestLanguageDetection(t *testing.T) {
 	require.Equal(t, "es", c.Classify("hace tres días que no tengo internet en casa", "").Lang)
 	require.Equal(t, "en", c.Classify("my flight was delayed and nobody told us anything", "").Lang)
 	require.Equal(t, "en", c.Classify("hola", "en").Lang, "a given language wins")
+	// Short posts whose only stop words belong to both languages.
+	for _, es := range []string{"@farmacia me atendieron fatal", "@clinica me hicieron esperar 3 horas",
+		"@seguro no responden los correos", "@banco me cobraron dos veces", "@tienda no me llegó nada"} {
+		require.Equal(t, "es", c.Classify(es, "").Lang, es)
+	}
+	for _, en := range []string{"@airline my flight got delayed again", "@bank charging me twice, really?",
+		"@shop no refund yet", "give me a break @telco"} {
+		require.Equal(t, "en", c.Classify(en, "").Lang, en)
+	}
 	// Code-switched: Spanish frame with an English complaint phrase.
 	v := c.Classify("la app de pagos still not working desde ayer y nadie me contesta, this is a joke", "")
 	require.Equal(t, "complaint", string(v.Label))
