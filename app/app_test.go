@@ -70,14 +70,23 @@ func TestDemoDaemonAlertsServesHTTPAndStopsCleanly(t *testing.T) {
 	code, _ := get("/healthz")
 	require.Equal(t, http.StatusOK, code)
 	require.Eventually(t, func() bool { c, _ := get("/readyz"); return c == http.StatusOK }, 20*time.Second, 50*time.Millisecond)
-	code, metrics := get("/metrics")
-	require.Equal(t, http.StatusOK, code)
-	for _, name := range []string{
-		"escucha_source_polls_total", "escucha_source_mentions_total", "escucha_verdicts_total",
-		"escucha_alerts_published_total", "escucha_publish_latency_seconds",
-	} {
-		require.Contains(t, metrics, name)
-	}
+	// The publisher counts an alert once JetStream has acknowledged it,
+	// which may be just after a subscriber received it.
+	require.Eventually(t, func() bool {
+		code, metrics := get("/metrics")
+		if code != http.StatusOK {
+			return false
+		}
+		for _, name := range []string{
+			"escucha_source_polls_total", "escucha_source_mentions_total", "escucha_verdicts_total",
+			"escucha_alerts_published_total", "escucha_publish_latency_seconds_count",
+		} {
+			if !strings.Contains(metrics, name) {
+				return false
+			}
+		}
+		return !strings.Contains(metrics, "escucha_publish_latency_seconds_count 0")
+	}, 10*time.Second, 20*time.Millisecond, "metrics of every stage")
 	code, page := get("/m/")
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, strings.ToLower(page), "<html")
