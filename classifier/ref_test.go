@@ -1,0 +1,938 @@
+package classifier
+
+// The classifier's pipeline as it was before the speed round of issue 4
+// (tokenize, detect, expand, lookup, decide), kept as test-only code: the
+// optimised pipeline must give the same verdicts (see
+// TestPipelineAgreesWithReference). Generated from the old sources with
+// every function renamed ...Ref; match is the plain matcher matchRef.
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	escucha "github.com/escucha/escucha"
+)
+
+var (
+	esEndingsRef = []string{"aron", "ieron", "ando", "iendo", "cion", "ciones", "mente", "amos", "emos", "imos",
+		"aban", "ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas", "eria", "aria", "ones"}
+	enEndingsRef = []string{"ing", "ings", "tion", "tions", "ness", "ful", "ed", "ly", "ould", "ght", "ough"}
+)
+
+// runRef classifies text with the reference pipeline.
+func (rs *ruleset) runRef(d *doc, text, lang string, index [][]int32) result {
+	d.reset(text)
+	d.prepare(rs)
+	d.tokenizeRef()
+	l, mask := rs.detectRef(d, lang)
+	d.lang = l
+	rs.expandRef(d, l)
+	rs.lookupRef(d)
+	rs.matchRef(d, mask, index)
+	return rs.decideRef(d, l)
+}
+
+func (d *doc) tokenizeRef() {
+	s := d.text
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r':
+			i++
+		case c == '\n':
+			ns := len(d.buf)
+			d.buf = append(d.buf, '.')
+			d.addTokRef(ns, i, i+1, kPunct, fSentEnd|fClause)
+			i++
+		case c == '@' && i+1 < len(s) && isHandleByte(s[i+1]):
+			j := i + 1
+			for j < len(s) && isHandleByte(s[j]) {
+				j++
+			}
+			ns := len(d.buf)
+			d.buf = append(d.buf, '@')
+			for k := i + 1; k < j; k++ {
+				d.buf = foldRune(d.buf, rune(s[k]))
+			}
+			d.addTokRef(ns, i, j, kHandle, 0)
+			i = j
+		case c == '#' && i+1 < len(s) && s[i+1] != ' ' && s[i+1] != '#':
+			i = d.hashtagRef(i)
+		case (c == 'h' || c == 'H' || c == 'w' || c == 'W') && isURLStart(s[i:]):
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' {
+				j++
+			}
+			ns := len(d.buf)
+			d.buf = append(d.buf, "<url>"...)
+			d.addTokRef(ns, i, j, kURL, 0)
+			i = j
+		case isDigit(c):
+			i = d.numberRef(i)
+		case c == '$':
+			ns := len(d.buf)
+			d.buf = append(d.buf, '$')
+			d.addTokRef(ns, i, i+1, kCur, 0)
+			i++
+		case c < 0x80 && !isWordRune(rune(c)):
+			i = d.punctRef(i)
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == '€' || r == '£' || r == '¥':
+				ns := len(d.buf)
+				d.buf = append(d.buf, '$')
+				d.addTokRef(ns, i, i+size, kCur, 0)
+				i += size
+			case isEmoji(r):
+				ns := len(d.buf)
+				d.buf = utf8.AppendRune(d.buf, r)
+				j := i + size
+				for j < len(s) { // swallow modifiers and variation selectors
+					q, qs := utf8.DecodeRuneInString(s[j:])
+					if !ignorable(q) {
+						break
+					}
+					j += qs
+				}
+				d.addTokRef(ns, i, j, kEmoji, 0)
+				i = j
+			case isWordRune(r):
+				i = d.wordRef(i)
+			case ignorable(r):
+				i += size
+			case unicode.IsSpace(r):
+				i += size
+			default:
+				i = d.punctRef(i)
+			}
+		}
+	}
+}
+
+func (d *doc) wordRef(i int) int {
+	s := d.text
+	ns := len(d.buf)
+	upper, lower := 0, 0
+	j := i
+	for j < len(s) {
+		if c := s[j]; c < utf8.RuneSelf && c != '\'' { // ASCII fast path
+			switch {
+			case c >= 'a' && c <= 'z':
+				lower++
+				d.buf = append(d.buf, c)
+			case c >= 'A' && c <= 'Z':
+				upper++
+				d.buf = append(d.buf, c+('a'-'A'))
+			case c >= '0' && c <= '9':
+				d.buf = append(d.buf, c)
+			default:
+				goto done
+			}
+			j++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if r == '\'' || r == '’' {
+			// keep "don't" together: drop the apostrophe between letters
+			if j+size < len(s) && j > i {
+				q, _ := utf8.DecodeRuneInString(s[j+size:])
+				if unicode.IsLetter(q) {
+					j += size
+					continue
+				}
+			}
+			break
+		}
+		if !isWordRune(r) && !ignorable(r) {
+			break
+		}
+		if r == '_' {
+			break
+		}
+		if isUpperRune(r) {
+			upper++
+		} else if unicode.IsLower(r) {
+			lower++
+		}
+		d.buf = foldRune(d.buf, r)
+		j += size
+	}
+done:
+	if j == i { // a lone mark or error byte: skip it
+		_, size := utf8.DecodeRuneInString(s[i:])
+		return i + size
+	}
+	var flags uint8
+	if upper >= 2 && lower == 0 {
+		flags |= fCaps
+		d.caps++
+	}
+	before := len(d.buf) - ns
+	d.buf = d.buf[:ns+len(collapse(d.buf[ns:]))]
+	if len(d.buf)-ns != before {
+		flags |= fElong
+		d.elong++
+	}
+	laughterRef(d, ns)
+	d.words++
+	d.addTokRef(ns, i, j, kWord, flags)
+	return j
+}
+
+func (d *doc) hashtagRef(i int) int {
+	s := d.text
+	j := i + 1
+	for j < len(s) {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if !isWordRune(r) && !ignorable(r) {
+			break
+		}
+		j += size
+	}
+	if j == i+1 { // "#" followed by something else: punctuation
+		return d.punctRef(i)
+	}
+	// split into parts
+	start := i + 1
+	prevLower, prevDigit := false, false
+	k := start
+	flush := func(a, b int) {
+		if a >= b {
+			return
+		}
+		ns := len(d.buf)
+		for _, r := range s[a:b] {
+			d.buf = foldRune(d.buf, r)
+		}
+		if len(d.buf) == ns {
+			return
+		}
+		d.buf = d.buf[:ns+len(collapse(d.buf[ns:]))]
+		kind := kWord
+		if isDigit(s[a]) {
+			kind = kNum
+		}
+		d.words++
+		d.addTokRef(ns, a, b, kind, fHashtag)
+	}
+	for k < j {
+		r, size := utf8.DecodeRuneInString(s[k:])
+		switch {
+		case r == '_':
+			flush(start, k)
+			start = k + size
+			prevLower, prevDigit = false, false
+		case isUpperRune(r):
+			if prevLower || prevDigit {
+				flush(start, k)
+				start = k
+			}
+			prevLower, prevDigit = false, false
+		case r < 0x80 && isDigit(byte(r)):
+			if prevLower && !prevDigit {
+				flush(start, k)
+				start = k
+			}
+			prevDigit, prevLower = true, false
+		default:
+			if prevDigit {
+				flush(start, k)
+				start = k
+			}
+			prevLower, prevDigit = unicode.IsLetter(r), false
+		}
+		k += size
+	}
+	flush(start, j)
+	return j
+}
+
+func (d *doc) numberRef(i int) int {
+	s := d.text
+	j := i
+	kind := kNum
+	for j < len(s) {
+		c := s[j]
+		if isDigit(c) {
+			j++
+			continue
+		}
+		if (c == '.' || c == ',' || c == ':') && j+1 < len(s) && isDigit(s[j+1]) {
+			if c == ':' {
+				kind = kTime
+			}
+			j++
+			continue
+		}
+		break
+	}
+	ns := len(d.buf)
+	d.buf = append(d.buf, s[i:j]...)
+	d.addTokRef(ns, i, j, kind, 0)
+	return j
+}
+
+func (d *doc) punctRef(i int) int {
+	s := d.text
+	if e, n := emoticon(s[i:]); n > 0 {
+		ns := len(d.buf)
+		d.buf = append(d.buf, e...)
+		d.addTokRef(ns, i, i+n, kEmoji, 0)
+		return i + n
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	j := i + size
+	for j < len(s) {
+		q, qs := utf8.DecodeRuneInString(s[j:])
+		if q != r && !(isQ(r) && isQ(q)) && !(isBang(r) && isBang(q)) {
+			break
+		}
+		j += qs
+	}
+	ns := len(d.buf)
+	var flags uint8
+	switch {
+	case isQ(r):
+		d.buf = append(d.buf, '?')
+		flags = fSentEnd | fClause
+	case isBang(r):
+		d.buf = append(d.buf, '!')
+		flags = fSentEnd | fClause
+	case r == '.' || r == '…':
+		d.buf = append(d.buf, '.')
+		flags = fSentEnd | fClause
+	case r == ',' || r == ';' || r == ':' || r == '(' || r == ')' || r == '—' || r == '–' || r == '"' || r == '“' || r == '”' || r == '|':
+		d.buf = append(d.buf, ',')
+		flags = fClause
+	case r == '-' || r == '/':
+		d.buf = append(d.buf, '-')
+	case r == '%':
+		d.buf = append(d.buf, '%')
+	default:
+		return j // other symbols carry nothing
+	}
+	if j-i > size && (isQ(r) || isBang(r)) {
+		d.bangs++
+	}
+	d.addTokRef(ns, i, j, kPunct, flags)
+	return j
+}
+
+func (d *doc) addTokRef(ns, os, oe int, kind tokKind, flags uint8) {
+	d.toks = append(d.toks, token{ns: int32(ns), ne: int32(len(d.buf)), os: int32(os), oe: int32(oe), kind: kind, flags: flags, ent: -1})
+	d.buf = append(d.buf, ' ')
+}
+
+func laughterRef(d *doc, ns int) {
+	w := d.buf[ns:]
+	if len(w) == 2 && w[0] == 'x' && w[1] == 'd' {
+		d.buf = append(d.buf[:ns], "jaja"...)
+		return
+	}
+	if len(w) < 4 {
+		return
+	}
+	for k := 0; k < len(w); k++ {
+		c := w[k]
+		if k%2 == 0 && c != 'j' && c != 'h' {
+			return
+		}
+		if k%2 == 1 && c != 'a' && c != 'e' && c != 'i' {
+			return
+		}
+	}
+	d.buf = append(d.buf[:ns], "jaja"...)
+}
+
+func (rs *ruleset) detectRef(d *doc, lang string) (int, uint8) {
+	var n, suf [2]int
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.kind != kWord {
+			continue
+		}
+		t.ent = rs.entry(d, d.buf[t.ns:t.ne])
+		m := d.ents[t.ent].stop
+		if t.oe > t.os && strings.ContainsAny(d.text[t.os:t.oe], "áéíóúñÁÉÍÓÚÑ") {
+			suf[langES]++ // Spanish spelling: "pésimo", "atención", "año"
+		}
+		switch m {
+		case 3:
+			// A stop word of both languages.
+		case 0:
+			if w := d.buf[t.ns:t.ne]; len(w) >= 5 {
+				suf[langES] += hasSuffixRef(w, esEndingsRef)
+				suf[langEN] += hasSuffixRef(w, enEndingsRef)
+			}
+		default:
+			n[0] += int(m & 1)
+			n[1] += int(m >> 1)
+		}
+	}
+	l := -1
+	switch lang {
+	case "es":
+		l = langES
+	case "en":
+		l = langEN
+	}
+	if l < 0 {
+		es, en := 2*n[langES]+suf[langES], 2*n[langEN]+suf[langEN]
+		switch {
+		case es > en:
+			l = langES
+		case en > es:
+			l = langEN
+		default:
+			l = langEN
+			for _, r := range d.text {
+				if r == 'ñ' || r == '¿' || r == '¡' || r == 'á' || r == 'é' || r == 'í' || r == 'ó' || r == 'ú' {
+					l = langES
+					break
+				}
+			}
+		}
+	}
+	mask := uint8(1) << l
+	o := 1 - l
+	if n[o] >= 2 && n[o]*3 >= n[l] {
+		mask |= 1 << o // code-switched: run both languages' rules
+	}
+	return l, mask
+}
+
+func hasSuffixRef(w []byte, endings []string) int {
+	for _, e := range endings {
+		if len(w) > len(e) && string(w[len(w)-len(e):]) == e {
+			return 1
+		}
+	}
+	return 0
+}
+
+func (rs *ruleset) expandRef(d *doc, l int) {
+	ab := rs.langs[l].abbrev
+	if len(ab) == 0 {
+		return
+	}
+	any := false
+	for i := range d.toks {
+		if t := &d.toks[i]; t.kind == kWord && t.ent >= 0 && d.ents[t.ent].abbrev&(1<<l) != 0 {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
+	d.tmp = d.tmp[:0]
+	for i := range d.toks {
+		t := d.toks[i]
+		if t.kind == kWord && t.ent >= 0 && d.ents[t.ent].abbrev&(1<<l) != 0 {
+			if rep, ok := ab[string(d.norm(i))]; ok {
+				for _, w := range rep {
+					ns := len(d.buf)
+					d.buf = append(d.buf, w...)
+					nt := token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded, ent: -1}
+					d.buf = append(d.buf, ' ')
+					d.tmp = append(d.tmp, nt)
+				}
+				continue
+			}
+		}
+		d.tmp = append(d.tmp, t)
+	}
+	d.toks, d.tmp = d.tmp, d.toks
+}
+
+func (rs *ruleset) negatedRef(d *doc, i int, l int) (int, bool) {
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		if d.toks[j].flags&fClause != 0 {
+			return 0, false
+		}
+		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
+			if rs.negator[id]&(1<<l) != 0 {
+				return j, true
+			}
+			if rs.contrast[id]&(1<<l) != 0 {
+				return 0, false
+			}
+		}
+	}
+	return 0, false
+}
+
+func (d *doc) sentenceBoundsRef(i int) (int, int) {
+	s := i
+	for s > 0 && d.toks[s-1].flags&fSentEnd == 0 {
+		s--
+	}
+	e := i
+	for e < len(d.toks)-1 && d.toks[e].flags&fSentEnd == 0 {
+		e++
+	}
+	return s, e
+}
+
+func (rs *ruleset) decideRef(d *doc, l int) result {
+	res := result{lang: l, label: escucha.LabelOther}
+	d.fired = d.fired[:0]
+	d.spans = d.spans[:0]
+	ld := &rs.langs[l]
+
+	// Last contrast word ("pero", "but") that has words after it.
+	contrast := -1
+	for i := len(d.toks) - 2; i >= 0; i-- {
+		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+			if rs.contrast[id]&(1<<l) != 0 {
+				contrast = i
+				break
+			}
+		}
+		if contrast >= 0 {
+			break
+		}
+	}
+	// A clause that opens with the contrast word ("While the crew were
+	// lovely, the plane sat…") concedes up to its comma: the pivot is the
+	// comma, so the praise before it counts less and the main clause more.
+	if contrast >= 0 && rs.atClauseStartRef(d, contrast) {
+		for j := contrast + 1; j < len(d.toks)-1; j++ {
+			t := &d.toks[j]
+			if t.flags&fSentEnd != 0 {
+				break
+			}
+			if t.flags&fClause != 0 && d.toks[j+1].kind == kWord {
+				contrast = j
+				break
+			}
+		}
+	}
+	// Competitor and brand sentences.
+	var compSent, brandSent []int
+	for _, h := range d.hits {
+		r := &rs.rules[h.rule]
+		if r.class != clsEntity {
+			continue
+		}
+		s, _ := d.sentenceBoundsRef(int(h.start))
+		switch r.entity {
+		case entCompetitor:
+			compSent = append(compSent, s)
+		case entBrand:
+			brandSent = append(brandSent, s)
+		case entCEO:
+			res.ceo = true
+		}
+	}
+
+	var sc, ss, so, praise, sarcasm float64
+	damp := 1.0
+	var negSpans, contrastUsed, compUsed bool
+	negFirst := int32(-1)
+	minor := false
+	sev := escucha.SeverityNone
+
+	// apply counts rule ri with weight w and records it as fired.
+	apply := func(ri int32, w float64, hs []hit) {
+		r := &rs.rules[ri]
+		switch r.class {
+		case clsComplaint, clsSeverity:
+			sc += w
+		case clsSuggestion:
+			ss += w
+		case clsOther:
+			so += w
+		case clsPraise:
+			praise += w
+		case clsSarcasm:
+			sarcasm += w
+		}
+		if r.ceo {
+			res.ceo = true
+		}
+		if r.damp > 0 {
+			damp = min(damp, r.damp)
+		}
+		if r.minor {
+			minor = true
+		} else if r.severity.Rank() > sev.Rank() {
+			sev = r.severity
+		}
+		rs.addFiredRef(d, ri, w, hs)
+	}
+	// Rules with a "when" condition wait until the rest is counted; own
+	// holds the sentences where a grievance is told in the first or second
+	// person.
+	type deferred struct {
+		rule int32
+		w    float64
+		hits []hit
+	}
+	var later [8]deferred
+	var own [8]int32
+	nLater, nOwn := 0, 0
+
+	// Hits grouped by rule, in text order.
+	slices.SortStableFunc(d.hits, func(a, b hit) int { return int(a.rule) - int(b.rule) })
+	for hi := 0; hi < len(d.hits); {
+		h := d.hits[hi]
+		r := &rs.rules[h.rule]
+		hj := hi
+		for hj < len(d.hits) && d.hits[hj].rule == h.rule {
+			hj++
+		}
+		group := d.hits[hi:hj]
+		hi = hj
+		if r.class == clsEntity {
+			if r.entity == entCEO {
+				rs.addFiredRef(d, ld.signals["ceo"], 0, group)
+			}
+			continue
+		}
+		best := math.Inf(-1)
+		kept := 0
+		for _, g := range group {
+			w := r.weight
+			if r.class == clsPraise && rs.overlapsNonPraiseRef(d, g) {
+				continue // "genial" inside "sería genial que…" is not praise
+			}
+			if r.negatable {
+				if j, ok := rs.negatedRef(d, int(g.start), l); ok {
+					if r.class == clsComplaint || r.class == clsPraise || r.class == clsSarcasm {
+						negSpans = true
+						if negFirst < 0 {
+							negFirst = int32(j)
+						}
+					}
+					continue
+				}
+			}
+			if contrast >= 0 {
+				switch {
+				case int(g.start) > contrast && (r.class == clsComplaint || r.class == clsSuggestion):
+					w *= 1.25
+					contrastUsed = true
+				case int(g.end) < contrast && r.class == clsPraise:
+					w *= 0.5
+					contrastUsed = true
+				}
+			}
+			if len(compSent) > 0 && r.class == clsComplaint {
+				s, _ := d.sentenceBoundsRef(int(g.start))
+				if slices.Contains(compSent, s) && !slices.Contains(brandSent, s) {
+					w *= 0.2
+					compUsed = true
+				}
+			}
+			best = max(best, w)
+			group[kept] = g
+			kept++
+		}
+		if kept == 0 {
+			continue
+		}
+		if r.class == clsComplaint {
+			for _, g := range group[:kept] {
+				if s, ok := rs.ownSentenceRef(d, int(g.start)); ok && nOwn < len(own) {
+					own[nOwn] = int32(s)
+					nOwn++
+				}
+			}
+		}
+		if r.when != whenAlways {
+			if nLater < len(later) {
+				later[nLater] = deferred{rule: h.rule, w: best, hits: group[:kept]}
+				nLater++
+			}
+			continue
+		}
+		apply(h.rule, best, group[:kept])
+	}
+	// Rules that depend on the rest of the post.
+	for _, dl := range later[:nLater] {
+		r := &rs.rules[dl.rule]
+		switch r.when {
+		case whenGrievance:
+			if sc <= 0 {
+				continue
+			}
+		case whenNoOwnGrievance:
+			mine := false
+			for _, s := range own[:nOwn] {
+				inNews := false
+				for _, g := range dl.hits {
+					if gs, _ := d.sentenceBoundsRef(int(g.start)); int32(gs) == s {
+						inNews = true
+						break
+					}
+				}
+				if !inNews {
+					mine = true
+					break
+				}
+			}
+			if mine {
+				continue
+			}
+		}
+		apply(dl.rule, dl.w, dl.hits)
+	}
+	if negSpans {
+		if id, ok := ld.signals["negation"]; ok {
+			_ = negFirst
+			rs.addFiredSpanRef(d, id, 0, negFirst)
+		}
+	}
+	if contrastUsed {
+		rs.addFiredSpanRef(d, ld.signals["contrast"], 0, int32(contrast))
+	}
+	if compUsed {
+		rs.addFiredRef(d, ld.signals["competitor"], 0, nil)
+	}
+	// Irony: praise next to a grievance or an irony marker is a complaint.
+	if sarcasm > 0 {
+		if sc > 0 || praise > 0 {
+			sc += sarcasm + 0.5*praise
+			praise *= 0.2
+		} else {
+			sc += sarcasm * 0.8
+		}
+	}
+	// Polite words around a proposal ("please add…, thanks") are not praise.
+	if ss > 0 {
+		praise *= 0.3
+	}
+	so += praise
+	// A grievance after "but" outweighs the praise before it.
+	if contrastUsed && sc > 0 {
+		sc += 0.4
+	}
+	// No first or second person and no @handle: likely news or commentary.
+	if sc > 0 && d.words >= 10 && !rs.personalRef(d, l) {
+		sc *= 0.75
+		rs.addFiredRef(d, ld.signals["impersonal"], 0, nil)
+	}
+	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
+	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
+		sc += 0.3
+		rs.addFiredRef(d, ld.signals["emphasis"], 0.3, nil)
+	}
+	sc *= damp
+
+	// Tie-break: a concrete grievance next to a proposal is a complaint.
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss {
+		ss *= 0.6
+	}
+	so += otherPrior
+	label := escucha.LabelOther
+	best, second, third := so, sc, ss
+	switch {
+	case sc >= ss && sc > so:
+		label, best, second, third = escucha.LabelComplaint, sc, so, ss
+	case ss > sc && ss > so:
+		label, best, second, third = escucha.LabelSuggestion, ss, so, sc
+	}
+	res.label = label
+	res.score = round3(1 / (1 + math.Exp(second-best) + math.Exp(third-best)))
+	if label == escucha.LabelComplaint {
+		switch {
+		case sev.Rank() >= escucha.SeverityHigh.Rank():
+			res.severity = sev
+		case minor:
+			res.severity = escucha.SeverityLow
+		default:
+			res.severity = escucha.SeverityMedium
+		}
+	}
+	slices.SortStableFunc(d.fired, func(a, b fired) int { return int(a.first - b.first) })
+	res.fired = d.fired
+	return res
+}
+
+func (rs *ruleset) addFiredRef(d *doc, ri int32, w float64, hs []hit) {
+	f := fired{rule: ri, weight: w, spanFrom: int32(len(d.spans)), first: 1 << 30}
+	for k, h := range hs {
+		if k >= 4 {
+			break
+		}
+		d.spans = append(d.spans, span{d.toks[h.start].os, d.toks[h.end].oe})
+		f.first = min(f.first, h.start)
+	}
+	f.spanTo = int32(len(d.spans))
+	d.fired = append(d.fired, f)
+}
+
+func (rs *ruleset) addFiredSpanRef(d *doc, ri int32, w float64, tok int32) {
+	f := fired{rule: ri, weight: w, spanFrom: int32(len(d.spans)), first: tok}
+	if tok >= 0 && int(tok) < len(d.toks) {
+		d.spans = append(d.spans, span{d.toks[tok].os, d.toks[tok].oe})
+	} else {
+		f.first = 1 << 30
+	}
+	f.spanTo = int32(len(d.spans))
+	d.fired = append(d.fired, f)
+}
+
+func (rs *ruleset) overlapsNonPraiseRef(d *doc, g hit) bool {
+	for _, h := range d.hits {
+		switch rs.rules[h.rule].class {
+		case clsSuggestion, clsComplaint, clsSarcasm:
+			if h.start <= g.end && g.start <= h.end {
+				if r := &rs.rules[h.rule]; r.negatable && r.class != clsSuggestion {
+					if _, neg := rs.negatedRef(d, int(h.start), d.lang); neg {
+						continue
+					}
+				}
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (rs *ruleset) atClauseStartRef(d *doc, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		t := &d.toks[j]
+		if t.flags&fClause != 0 {
+			return true
+		}
+		if t.kind == kWord && t.flags&fHashtag == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (rs *ruleset) ownSentenceRef(d *doc, i int) (int, bool) {
+	s, e := d.sentenceBoundsRef(i)
+	for j := s; j <= e; j++ {
+		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
+			if rs.person[id] != 0 {
+				return s, true
+			}
+		}
+	}
+	return s, false
+}
+
+func (rs *ruleset) personalRef(d *doc, l int) bool {
+	for i := range d.toks {
+		if d.toks[i].kind == kHandle {
+			return true
+		}
+		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+			if rs.person[id] != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (rs *ruleset) lookupRef(d *doc) {
+	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
+		d.stamp = make([]uint32, n)
+	}
+	d.gen++
+	if d.gen == 0 {
+		clear(d.stamp)
+		d.gen = 1
+	}
+	for i := range d.toks {
+		d.idAt = append(d.idAt, int32(len(d.ids)))
+		t := &d.toks[i]
+		w := d.buf[t.ns:t.ne]
+		switch t.kind {
+		case kNum:
+			d.ids = append(d.ids, idNum)
+		case kTime:
+			d.ids = append(d.ids, idTime, idNum)
+		case kCur:
+			d.ids = append(d.ids, idCur)
+		case kURL:
+			d.ids = append(d.ids, idURL)
+			continue
+		case kHandle:
+			d.ids = append(d.ids, idHandle)
+		case kEmoji:
+			d.ids = append(d.ids, idEmoji)
+		}
+		if t.flags&fCaps != 0 {
+			d.ids = append(d.ids, idCaps)
+		}
+		if t.ent < 0 {
+			t.ent = rs.entry(d, w)
+		}
+		e := &d.ents[t.ent]
+		if e.vid >= 0 {
+			d.ids = append(d.ids, e.vid)
+		}
+		if t.kind == kWord {
+			d.ids = append(d.ids, d.cids[e.pre0:e.pre1]...)
+		}
+	}
+	d.idAt = append(d.idAt, int32(len(d.ids)))
+
+}
+
+func (rs *ruleset) atStartRef(d *doc, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		t := &d.toks[j]
+		if t.flags&fClause != 0 {
+			return true
+		}
+		if t.kind != kWord || t.flags&fHashtag != 0 {
+			continue
+		}
+		lead := false
+		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
+			if rs.leadin[id] != 0 {
+				lead = true
+				break
+			}
+		}
+		if !lead {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *doc) inQuestionRef(s, e int) bool {
+	for j := e + 1; j < len(d.toks); j++ {
+		t := &d.toks[j]
+		if t.flags&fSentEnd != 0 {
+			if d.buf[t.ns] == '?' {
+				return true
+			}
+			break
+		}
+	}
+	for j := s - 1; j >= 0; j-- {
+		t := &d.toks[j]
+		if t.flags&fSentEnd != 0 {
+			return d.buf[t.ns] == '?' && t.os+1 == t.oe && d.text[t.os] != '?' // "¿" opens the question
+		}
+	}
+	return false
+}
+
+func (d *doc) tokAtRef(a, b int32) (int32, int32) {
+	s, e := int32(-1), int32(-1)
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.ne > a && t.ns < b {
+			if s < 0 {
+				s = int32(i)
+			}
+			e = int32(i)
+		}
+	}
+	return s, e
+}
