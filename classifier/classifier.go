@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -183,18 +182,16 @@ func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
 			continue
 		}
 		t.ent = rs.entry(d, d.buf[t.ns:t.ne])
-		m := d.ents[t.ent].stop
-		if t.oe > t.os && strings.ContainsAny(d.text[t.os:t.oe], "áéíóúñÁÉÍÓÚÑ") {
+		e := &d.ents[t.ent]
+		if t.flags&fAccent != 0 {
 			suf[langES]++ // Spanish spelling: "pésimo", "atención", "año"
 		}
-		switch m {
+		switch m := e.stop; m {
 		case 3:
 			// A stop word of both languages.
 		case 0:
-			if w := d.buf[t.ns:t.ne]; len(w) >= 5 {
-				suf[langES] += hasSuffix(w, esEndings)
-				suf[langEN] += hasSuffix(w, enEndings)
-			}
+			suf[langES] += int(e.suffix & 1)
+			suf[langEN] += int(e.suffix >> 1)
 		default:
 			n[0] += int(m & 1)
 			n[1] += int(m >> 1)
@@ -286,12 +283,23 @@ func (rs *ruleset) expand(d *doc, l int) {
 	d.toks, d.tmp = d.tmp, d.toks
 }
 
-// three tokens before it in the same clause.
+// negated reports whether token i is negated: a negator (and no contrast
+// word) among the three tokens before it in the same clause, and where.
 func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
+	neg, con := bNeg<<l, bCon<<l
 	for j := i - 1; j >= 0 && j >= i-3; j-- {
 		if d.toks[j].flags&fClause != 0 {
 			return 0, false
 		}
+		switch d.tbits[j] & (neg | con) {
+		case 0:
+			continue
+		case neg:
+			return j, true
+		case con:
+			return 0, false
+		}
+		// Both: the first of the token's ids that is either decides.
 		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
 			if rs.negator[id]&(1<<l) != 0 {
 				return j, true
@@ -304,19 +312,6 @@ func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
 	return 0, false
 }
 
-// sentenceOf returns the index of the sentence holding token i.
-func (d *doc) sentenceBounds(i int) (int, int) {
-	s := i
-	for s > 0 && d.toks[s-1].flags&fSentEnd == 0 {
-		s--
-	}
-	e := i
-	for e < len(d.toks)-1 && d.toks[e].flags&fSentEnd == 0 {
-		e++
-	}
-	return s, e
-}
-
 // decide turns hits into a verdict.
 func (rs *ruleset) decide(d *doc, l int) result {
 	res := result{lang: l, label: escucha.LabelOther}
@@ -327,13 +322,8 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	// Last contrast word ("pero", "but") that has words after it.
 	contrast := -1
 	for i := len(d.toks) - 2; i >= 0; i-- {
-		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
-			if rs.contrast[id]&(1<<l) != 0 {
-				contrast = i
-				break
-			}
-		}
-		if contrast >= 0 {
+		if d.tbits[i]&(bCon<<l) != 0 {
+			contrast = i
 			break
 		}
 	}
@@ -359,7 +349,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		if r.class != clsEntity {
 			continue
 		}
-		s, _ := d.sentenceBounds(int(h.start))
+		s := int(d.sent[h.start])
 		switch r.entity {
 		case entCompetitor:
 			compSent = append(compSent, s)
@@ -463,7 +453,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 				}
 			}
 			if len(compSent) > 0 && r.class == clsComplaint {
-				s, _ := d.sentenceBounds(int(g.start))
+				s := int(d.sent[g.start])
 				if slices.Contains(compSent, s) && !slices.Contains(brandSent, s) {
 					w *= 0.2
 					compUsed = true
@@ -478,8 +468,8 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		}
 		if r.class == clsComplaint {
 			for _, g := range group[:kept] {
-				if s, ok := rs.ownSentence(d, int(g.start)); ok && nOwn < len(own) {
-					own[nOwn] = int32(s)
+				if s := d.sent[g.start]; d.sentPers[s] != 0 && nOwn < len(own) {
+					own[nOwn] = s
 					nOwn++
 				}
 			}
@@ -506,7 +496,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 			for _, s := range own[:nOwn] {
 				inNews := false
 				for _, g := range dl.hits {
-					if gs, _ := d.sentenceBounds(int(g.start)); int32(gs) == s {
+					if d.sent[g.start] == s {
 						inNews = true
 						break
 					}
@@ -553,7 +543,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		sc += 0.4
 	}
 	// No first or second person and no @handle: likely news or commentary.
-	if sc > 0 && d.words >= 10 && !rs.personal(d, l) {
+	if sc > 0 && d.words >= 10 && !d.personal {
 		sc *= 0.75
 		rs.addFired(d, ld.signals["impersonal"], 0, nil)
 	}
@@ -651,34 +641,4 @@ func (rs *ruleset) atClauseStart(d *doc, i int) bool {
 		}
 	}
 	return true
-}
-
-// ownSentence returns the start of the sentence holding token i and
-// whether that sentence speaks in the first or second person.
-func (rs *ruleset) ownSentence(d *doc, i int) (int, bool) {
-	s, e := d.sentenceBounds(i)
-	for j := s; j <= e; j++ {
-		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
-			if rs.person[id] != 0 {
-				return s, true
-			}
-		}
-	}
-	return s, false
-}
-
-// personal reports whether the text speaks in the first or second person
-// or addresses an account.
-func (rs *ruleset) personal(d *doc, l int) bool {
-	for i := range d.toks {
-		if d.toks[i].kind == kHandle {
-			return true
-		}
-		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
-			if rs.person[id] != 0 {
-				return true
-			}
-		}
-	}
-	return false
 }

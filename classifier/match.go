@@ -9,7 +9,18 @@ import (
 	"math/bits"
 )
 
-// lookup finds the vocabulary ids each token matches.
+// Token bits (doc.tbits), the OR of the idBits of a token's ids.
+const (
+	bNeg    uint8 = 1      // << language: a negator of es (1) / en (2)
+	bCon    uint8 = 4      // << language: a contrast word of es (4) / en (8)
+	bPerson uint8 = 1 << 4 // a first or second person word
+	bLeadin uint8 = 1 << 5 // a word that may come before a clause-initial pattern
+)
+
+// lookup finds the vocabulary ids each token matches, and in the same
+// pass what decide and match ask of every token: its id bits, the
+// sentence it belongs to, whether that sentence speaks in the first or
+// second person and whether the text does or addresses an account.
 func (rs *ruleset) lookup(d *doc) {
 	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
 		d.stamp = make([]uint32, n)
@@ -19,10 +30,17 @@ func (rs *ruleset) lookup(d *doc) {
 		clear(d.stamp)
 		d.gen = 1
 	}
+	nt := len(d.toks)
+	d.tbits = grow(d.tbits, nt)
+	d.sent = grow(d.sent, nt)
+	d.sentPers = grow(d.sentPers, nt)
+	d.personal = false
+	sent := int32(0)
+	idBits := rs.idBits
 	for i := range d.toks {
-		d.idAt = append(d.idAt, int32(len(d.ids)))
+		from := len(d.ids)
+		d.idAt = append(d.idAt, int32(from))
 		t := &d.toks[i]
-		w := d.buf[t.ns:t.ne]
 		switch t.kind {
 		case kNum:
 			d.ids = append(d.ids, idNum)
@@ -32,28 +50,52 @@ func (rs *ruleset) lookup(d *doc) {
 			d.ids = append(d.ids, idCur)
 		case kURL:
 			d.ids = append(d.ids, idURL)
-			continue
 		case kHandle:
 			d.ids = append(d.ids, idHandle)
+			d.personal = true
 		case kEmoji:
 			d.ids = append(d.ids, idEmoji)
 		}
-		if t.flags&fCaps != 0 {
-			d.ids = append(d.ids, idCaps)
+		if t.kind != kURL {
+			if t.flags&fCaps != 0 {
+				d.ids = append(d.ids, idCaps)
+			}
+			if t.ent < 0 {
+				t.ent = rs.entry(d, d.buf[t.ns:t.ne])
+			}
+			e := &d.ents[t.ent]
+			if e.vid >= 0 {
+				d.ids = append(d.ids, e.vid)
+			}
+			if t.kind == kWord {
+				d.ids = append(d.ids, d.cids[e.pre0:e.pre1]...)
+			}
 		}
-		if t.ent < 0 {
-			t.ent = rs.entry(d, w)
+		var b uint8
+		for _, id := range d.ids[from:] {
+			b |= idBits[id]
 		}
-		e := &d.ents[t.ent]
-		if e.vid >= 0 {
-			d.ids = append(d.ids, e.vid)
+		d.tbits[i] = b
+		d.sent[i] = sent
+		d.sentPers[i] = 0
+		if b&bPerson != 0 {
+			d.sentPers[sent] = 1
+			d.personal = true
 		}
-		if t.kind == kWord {
-			d.ids = append(d.ids, d.cids[e.pre0:e.pre1]...)
+		if t.flags&fSentEnd != 0 {
+			sent = int32(i + 1)
 		}
 	}
 	d.idAt = append(d.idAt, int32(len(d.ids)))
 	d.markPresent(rs)
+}
+
+// grow returns s with length n, reusing its array when it is big enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, 2*n)
+	}
+	return s[:n]
 }
 
 // markPresent stamps every id the text carries, and every pattern element
@@ -75,6 +117,7 @@ type tokEntry struct {
 	vid        int32 // vocabulary id, -1 if none
 	stop       uint8 // stop word of es (1) / en (2)
 	abbrev     uint8 // language mask: the token is an abbreviation there
+	suffix     uint8 // ends like a word of es (1) / en (2) (five bytes or more)
 	pre0, pre1 int32 // prefix ids: doc.cids[pre0:pre1]
 }
 
@@ -117,6 +160,9 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 		if _, ok := rs.langs[l].abbrev[string(w)]; ok {
 			e.abbrev |= 1 << l
 		}
+	}
+	if len(w) >= 5 {
+		e.suffix = uint8(hasSuffix(w, esEndings) | hasSuffix(w, enEndings)<<1)
 	}
 	e.pre0 = int32(len(d.cids))
 	if len(w) >= 2 {
@@ -348,14 +394,7 @@ func (rs *ruleset) atStart(d *doc, i int) bool {
 		if t.kind != kWord || t.flags&fHashtag != 0 {
 			continue
 		}
-		lead := false
-		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
-			if rs.leadin[id] != 0 {
-				lead = true
-				break
-			}
-		}
-		if !lead {
+		if d.tbits[j]&bLeadin == 0 {
 			return false
 		}
 	}

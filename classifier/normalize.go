@@ -30,6 +30,7 @@ const (
 	fExpanded                   // produced by an abbreviation or variant
 	fSentEnd                    // punctuation that ends a sentence (. ! ? newline)
 	fClause                     // punctuation that ends a clause (, ; : and sentence ends)
+	fAccent                     // a word written with á é í ó ú ñ (Spanish spelling)
 )
 
 // token is one unit of a normalised text: its folded form (bytes
@@ -44,16 +45,23 @@ type token struct {
 
 // doc is the normalised form of one text, reused through a pool.
 type doc struct {
-	text    string
-	buf     []byte  // folded forms of all tokens
-	toks    []token // tokens in order
-	tmp     []token // scratch for expansion
-	ids     []int32 // vocabulary ids each token matches, flattened
-	idAt    []int32 // ids of token i are ids[idAt[i]:idAt[i+1]]
-	hits    []hit
-	fired   []fired
-	spans   []span
-	ruleIDs []string
+	text string
+	buf  []byte  // folded forms of all tokens
+	toks []token // tokens in order
+	tmp  []token // scratch for expansion
+	ids  []int32 // vocabulary ids each token matches, flattened
+	idAt []int32 // ids of token i are ids[idAt[i]:idAt[i+1]]
+	// Per token, set by lookup: id bits (bNeg, bCon, bPerson, bLeadin),
+	// the first token of its sentence, and (at a sentence's first token)
+	// whether the sentence has a first or second person word.
+	tbits    []uint8
+	sent     []int32
+	sentPers []uint8
+	personal bool // a first or second person word or an @handle
+	hits     []hit
+	fired    []fired
+	spans    []span
+	ruleIDs  []string
 	// Per-worker cache of what the rules know about each folded token, so
 	// a word costs one map probe (vocabulary, stop word, abbreviation and
 	// prefixes at once). It belongs to one ruleset (crs) and is cleared
@@ -152,6 +160,15 @@ func isEmoji(r rune) bool {
 func ignorable(r rune) bool {
 	return r == 0xFE0F || r == 0xFE0E || r == 0x200D || r == 0x200B || r == 0x200C || r == 0xFEFF ||
 		r == 0xAD || (r >= 0x1F3FB && r <= 0x1F3FF) || unicode.Is(unicode.Mn, r)
+}
+
+// isSpanishAccent reports whether r is one of á é í ó ú ñ, either case.
+func isSpanishAccent(r rune) bool {
+	switch r {
+	case 'á', 'é', 'í', 'ó', 'ú', 'ñ', 'Á', 'É', 'Í', 'Ó', 'Ú', 'Ñ':
+		return true
+	}
+	return false
 }
 
 func isWordRune(r rune) bool {
@@ -356,6 +373,7 @@ func (d *doc) word(i int) int {
 	s := d.text
 	ns := len(d.buf)
 	upper, lower := 0, 0
+	var accent uint8
 	j := i
 	for j < len(s) {
 		if c := s[j]; c < utf8.RuneSelf && c != '\'' { // ASCII fast path
@@ -397,6 +415,9 @@ func (d *doc) word(i int) int {
 		} else if unicode.IsLower(r) {
 			lower++
 		}
+		if isSpanishAccent(r) {
+			accent = fAccent
+		}
 		d.buf = foldRune(d.buf, r)
 		j += size
 	}
@@ -405,7 +426,7 @@ done:
 		_, size := utf8.DecodeRuneInString(s[i:])
 		return i + size
 	}
-	var flags uint8
+	flags := accent
 	if upper >= 2 && lower == 0 {
 		flags |= fCaps
 		d.caps++
@@ -467,7 +488,11 @@ func (d *doc) hashtag(i int) int {
 			return
 		}
 		ns := len(d.buf)
+		flags := fHashtag
 		for _, r := range s[a:b] {
+			if isSpanishAccent(r) {
+				flags |= fAccent
+			}
 			d.buf = foldRune(d.buf, r)
 		}
 		if len(d.buf) == ns {
@@ -479,7 +504,7 @@ func (d *doc) hashtag(i int) int {
 			kind = kNum
 		}
 		d.words++
-		d.addTok(ns, a, b, kind, fHashtag)
+		d.addTok(ns, a, b, kind, flags)
 	}
 	for k < j {
 		r, size := utf8.DecodeRuneInString(s[k:])

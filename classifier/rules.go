@@ -161,6 +161,7 @@ type ruleset struct {
 	contrast []uint8 // by id: language mask of contrast words
 	person   []uint8 // by id: first or second person words
 	leadin   []uint8 // by id: words that may come before a clause-initial pattern
+	idBits   []uint8 // by id: the four above as one byte (bNeg, bCon, bPerson, bLeadin)
 	hasEnt   bool
 }
 
@@ -707,6 +708,17 @@ func (b *builder) finish() *ruleset {
 		rs.contrast[it.id] |= it.contrast
 		rs.person[it.id] |= it.person
 		rs.leadin[it.id] |= it.leadin
+	}
+	rs.idBits = make([]uint8, rs.nIDs)
+	for id := range rs.idBits {
+		b := rs.negator[id]&3*bNeg | rs.contrast[id]&3*bCon
+		if rs.person[id] != 0 {
+			b |= bPerson
+		}
+		if rs.leadin[id] != 0 {
+			b |= bLeadin
+		}
+		rs.idBits[id] = b
 	}
 	if rs.minPre > rs.maxPre {
 		rs.minPre = 0
