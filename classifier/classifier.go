@@ -157,15 +157,26 @@ const otherPrior = 1.0
 
 // run classifies text using d's buffers.
 func (rs *ruleset) run(d *doc, text, lang string) result {
+	l, mask := rs.normalize(d, text, lang)
+	rs.match(d, mask)
+	return rs.decide(d, l)
+}
+
+// normalize tokenizes and folds text, looks its tokens up, detects the
+// language (unless lang names it) and expands abbreviations, looking the
+// expanded tokens up again. It returns the language and the rule languages
+// to run.
+func (rs *ruleset) normalize(d *doc, text, lang string) (int, uint8) {
 	d.reset(text)
 	d.prepare(rs)
 	d.tokenize()
+	rs.lookup(d)
 	l, mask := rs.detect(d, lang)
 	d.lang = l
-	rs.expand(d, l)
-	rs.lookup(d)
-	rs.match(d, mask)
-	return rs.decide(d, l)
+	if rs.expand(d, l) {
+		rs.lookup(d) // again, over the expanded tokens
+	}
+	return l, mask
 }
 
 // detect picks the language unless one is given, and reports which rule
@@ -175,28 +186,7 @@ func (rs *ruleset) run(d *doc, text, lang string) result {
 // ("atendieron", "esperando", "delayed", "charging"), which decide short
 // posts with few stop words: "@farmacia me atendieron fatal".
 func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
-	var n, suf [2]int
-	for i := range d.toks {
-		t := &d.toks[i]
-		if t.kind != kWord {
-			continue
-		}
-		t.ent = rs.entry(d, d.buf[t.ns:t.ne])
-		e := &d.ents[t.ent]
-		if t.flags&fAccent != 0 {
-			suf[langES]++ // Spanish spelling: "pésimo", "atención", "año"
-		}
-		switch m := e.stop; m {
-		case 3:
-			// A stop word of both languages.
-		case 0:
-			suf[langES] += int(e.suffix & 1)
-			suf[langEN] += int(e.suffix >> 1)
-		default:
-			n[0] += int(m & 1)
-			n[1] += int(m >> 1)
-		}
-	}
+	n, suf := d.stops, d.endings // counted by lookup
 	l := -1
 	switch lang {
 	case "es":
@@ -247,21 +237,15 @@ func hasSuffix(w []byte, endings []string) int {
 	return 0
 }
 
-// expand replaces abbreviations and variants with their full words.
-func (rs *ruleset) expand(d *doc, l int) {
+// expand replaces abbreviations and variants with their full words and
+// reports whether it changed the tokens.
+func (rs *ruleset) expand(d *doc, l int) bool {
 	ab := rs.langs[l].abbrev
 	if len(ab) == 0 {
-		return
+		return false
 	}
-	any := false
-	for i := range d.toks {
-		if t := &d.toks[i]; t.kind == kWord && t.ent >= 0 && d.ents[t.ent].abbrev&(1<<l) != 0 {
-			any = true
-			break
-		}
-	}
-	if !any {
-		return
+	if d.abbrev&(1<<l) == 0 { // no word is an abbreviation here (lookup saw every word)
+		return false
 	}
 	d.tmp = d.tmp[:0]
 	for i := range d.toks {
@@ -281,6 +265,7 @@ func (rs *ruleset) expand(d *doc, l int) {
 		d.tmp = append(d.tmp, t)
 	}
 	d.toks, d.tmp = d.tmp, d.toks
+	return true
 }
 
 // negated reports whether token i is negated: a negator (and no contrast

@@ -17,13 +17,15 @@ const (
 	bLeadin uint8 = 1 << 5 // a word that may come before a clause-initial pattern
 )
 
-// lookup finds the vocabulary ids each token matches, and in the same
-// pass what decide and match ask of every token: its id bits, the
+// lookup finds the vocabulary ids each token matches and stamps them
+// (and the alternative sets they belong to) present, and in the same pass
+// gathers what the other stages ask of every token: its id bits, the
 // sentence it belongs to, whether that sentence speaks in the first or
-// second person and whether the text does or addresses an account.
+// second person, whether the text does or addresses an account, and the
+// language evidence detect weighs.
 func (rs *ruleset) lookup(d *doc) {
 	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
-		d.stamp = make([]uint32, n)
+		d.stamp = make([]uint8, n)
 	}
 	d.gen++
 	if d.gen == 0 {
@@ -31,49 +33,77 @@ func (rs *ruleset) lookup(d *doc) {
 		d.gen = 1
 	}
 	nt := len(d.toks)
+	d.ids = d.ids[:0]
+	d.idAt = d.idAt[:0]
 	d.tbits = grow(d.tbits, nt)
 	d.sent = grow(d.sent, nt)
 	d.sentPers = grow(d.sentPers, nt)
 	d.personal = false
+	d.stops, d.endings = [2]int{}, [2]int{}
+	d.abbrev = 0
 	sent := int32(0)
-	idBits := rs.idBits
+	stamp, gen := d.stamp, d.gen
 	for i := range d.toks {
-		from := len(d.ids)
-		d.idAt = append(d.idAt, int32(from))
+		d.idAt = append(d.idAt, int32(len(d.ids)))
 		t := &d.toks[i]
-		switch t.kind {
-		case kNum:
-			d.ids = append(d.ids, idNum)
-		case kTime:
-			d.ids = append(d.ids, idTime, idNum)
-		case kCur:
-			d.ids = append(d.ids, idCur)
-		case kURL:
-			d.ids = append(d.ids, idURL)
-		case kHandle:
-			d.ids = append(d.ids, idHandle)
-			d.personal = true
-		case kEmoji:
-			d.ids = append(d.ids, idEmoji)
+		var b uint8
+		if t.kind != kWord {
+			var sp [2]int32
+			var ns int
+			switch t.kind {
+			case kNum:
+				sp[0], ns = idNum, 1
+			case kTime:
+				sp[0], sp[1], ns = idTime, idNum, 2
+			case kCur:
+				sp[0], ns = idCur, 1
+			case kURL:
+				sp[0], ns = idURL, 1
+			case kHandle:
+				sp[0], ns = idHandle, 1
+				d.personal = true
+			case kEmoji:
+				sp[0], ns = idEmoji, 1
+			}
+			for _, id := range sp[:ns] {
+				d.ids = append(d.ids, id)
+				b |= rs.stampID(d, id)
+			}
 		}
 		if t.kind != kURL {
 			if t.flags&fCaps != 0 {
 				d.ids = append(d.ids, idCaps)
+				b |= rs.stampID(d, idCaps)
 			}
 			if t.ent < 0 {
 				t.ent = rs.entry(d, d.buf[t.ns:t.ne])
 			}
 			e := &d.ents[t.ent]
-			if e.vid >= 0 {
-				d.ids = append(d.ids, e.vid)
-			}
+			end, kend := e.pre0, e.keysV
 			if t.kind == kWord {
-				d.ids = append(d.ids, d.cids[e.pre0:e.pre1]...)
+				end, kend = e.pre1, e.keys1
+				b |= e.bitsW
+				d.abbrev |= e.abbrev
+				if t.flags&fAccent != 0 {
+					d.endings[langES]++ // Spanish spelling: "pésimo", "atención", "año"
+				}
+				switch m := e.stop; m {
+				case 3:
+					// A stop word of both languages.
+				case 0:
+					d.endings[langES] += int(e.suffix & 1)
+					d.endings[langEN] += int(e.suffix >> 1)
+				default:
+					d.stops[0] += int(m & 1)
+					d.stops[1] += int(m >> 1)
+				}
+			} else {
+				b |= e.bitsV
 			}
-		}
-		var b uint8
-		for _, id := range d.ids[from:] {
-			b |= idBits[id]
+			d.ids = append(d.ids, d.cids[e.ids0:end]...)
+			for _, k := range d.ckeys[e.keys0:kend] {
+				stamp[k] = gen
+			}
 		}
 		d.tbits[i] = b
 		d.sent[i] = sent
@@ -87,7 +117,17 @@ func (rs *ruleset) lookup(d *doc) {
 		}
 	}
 	d.idAt = append(d.idAt, int32(len(d.ids)))
-	d.markPresent(rs)
+}
+
+// stampID stamps id and the alternative sets it belongs to present and
+// returns its id bits.
+func (rs *ruleset) stampID(d *doc, id int32) uint8 {
+	d.stamp[id] = d.gen
+	in := &rs.ids[id]
+	for _, k := range rs.elemOf[in.elem0:in.elem1] {
+		d.stamp[k] = d.gen
+	}
+	return rs.idBits[id]
 }
 
 // grow returns s with length n, reusing its array when it is big enough.
@@ -98,27 +138,20 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// markPresent stamps every id the text carries, and every pattern element
-// with several alternatives that one of them satisfies, with the doc's
-// generation, so match can tell in one load whether an element's words
-// occur anywhere in the text.
-func (d *doc) markPresent(rs *ruleset) {
-	for _, id := range d.ids {
-		d.stamp[id] = d.gen
-		in := &rs.ids[id]
-		for _, k := range rs.elemOf[in.elem0:in.elem1] {
-			d.stamp[k] = d.gen
-		}
-	}
-}
-
 // tokEntry is what the rules know about one folded token.
 type tokEntry struct {
-	vid        int32 // vocabulary id, -1 if none
-	stop       uint8 // stop word of es (1) / en (2)
-	abbrev     uint8 // language mask: the token is an abbreviation there
-	suffix     uint8 // ends like a word of es (1) / en (2) (five bytes or more)
-	pre0, pre1 int32 // prefix ids: doc.cids[pre0:pre1]
+	vid    int32 // vocabulary id, -1 if none
+	stop   uint8 // stop word of es (1) / en (2)
+	abbrev uint8 // language mask: the token is an abbreviation there
+	suffix uint8 // ends like a word of es (1) / en (2) (five bytes or more)
+	bitsV  uint8 // id bits of the vocabulary id
+	bitsW  uint8 // id bits of the vocabulary and prefix ids
+	// doc.cids[ids0:pre0] is the vocabulary id (none or one),
+	// doc.cids[pre0:pre1] the prefix ids; doc.ckeys[keys0:keysV] and
+	// [keysV:keys1] are their presence keys (the ids and the alternative
+	// sets they belong to).
+	ids0, pre0, pre1    int32
+	keys0, keysV, keys1 int32
 }
 
 // maxCache bounds a doc's token cache.
@@ -137,6 +170,7 @@ func (d *doc) prepare(rs *ruleset) {
 	d.cache.reset()
 	d.ents = d.ents[:0]
 	d.cids = d.cids[:0]
+	d.ckeys = d.ckeys[:0]
 	d.crs = rs
 }
 
@@ -152,9 +186,11 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 		return k
 	}
 	e := tokEntry{vid: -1}
+	e.ids0 = int32(len(d.cids))
 	if id, ok := rs.vocab[string(w)]; ok {
 		e.vid = id
 		e.stop = rs.stopMask[id]
+		d.cids = append(d.cids, id)
 	}
 	for l := range rs.langs {
 		if _, ok := rs.langs[l].abbrev[string(w)]; ok {
@@ -177,6 +213,22 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 		}
 	}
 	e.pre1 = int32(len(d.cids))
+	e.keys0 = int32(len(d.ckeys))
+	for k, id := range d.cids[e.ids0:e.pre1] {
+		if int32(k) == e.pre0-e.ids0 {
+			e.keysV = int32(len(d.ckeys))
+			e.bitsV = e.bitsW
+		}
+		e.bitsW |= rs.idBits[id]
+		d.ckeys = append(d.ckeys, id)
+		in := &rs.ids[id]
+		d.ckeys = append(d.ckeys, rs.elemOf[in.elem0:in.elem1]...)
+	}
+	if e.pre0 == e.pre1 {
+		e.keysV = int32(len(d.ckeys))
+		e.bitsV = e.bitsW
+	}
+	e.keys1 = int32(len(d.ckeys))
 	k := int32(len(d.ents))
 	d.ents = append(d.ents, e)
 	if len(w) <= maxCachedWord {
@@ -285,21 +337,28 @@ func (c *tokCache) insert(h uint64, sl cacheSlot) {
 
 // match runs every pattern whose first word occurs in the text. For each
 // token it walks the candidates compiled for the token's ids (rs.cands,
-// flat and in rule-file order), so a token costs one slice per id; a
-// candidate whose later words are absent from the text is rejected by the
-// presence stamps before any walk. Hits come out in the same order as
-// a naive scan of tokens, ids and patterns (see matchRef in the tests).
+// flat, grouped by language and in rule-file order within a group), so a
+// token costs one slice per id and never sees the other language's
+// patterns; a candidate whose later words are absent from the text is
+// rejected by the presence stamps before any walk. Each rule's hits come
+// out in the same order as a naive scan of tokens, ids and patterns (see
+// matchRef in the tests); hits of different rules may interleave
+// differently, which decide does not see (it groups hits by rule, stably).
 func (rs *ruleset) match(d *doc, mask uint8) {
 	n := len(d.toks)
 	for i := range n {
 		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
 			in := &rs.ids[id]
-			cs := rs.cands[in.cand0:in.cand1]
+			lo, hi := in.cand0, in.cand1
+			switch mask {
+			case maskES:
+				hi = in.candE
+			case maskEN:
+				lo = in.candB
+			}
+			cs := rs.cands[lo:hi]
 			for ci := range cs {
 				c := &cs[ci]
-				if c.lang&mask == 0 {
-					continue
-				}
 				end := i
 				if c.need >= 0 {
 					if d.stamp[c.need] != d.gen {

@@ -57,7 +57,10 @@ type doc struct {
 	tbits    []uint8
 	sent     []int32
 	sentPers []uint8
-	personal bool // a first or second person word or an @handle
+	personal bool   // a first or second person word or an @handle
+	abbrev   uint8  // languages in which some word is an abbreviation
+	stops    [2]int // stop words of one language only, es and en
+	endings  [2]int // words with an ending (or accent) typical of es, en
 	hits     []hit
 	fired    []fired
 	spans    []span
@@ -69,12 +72,15 @@ type doc struct {
 	cache tokCache
 	ents  []tokEntry
 	cids  []int32
+	ckeys []int32
 	crs   *ruleset
 	// Presence stamps by key (see melem.key): stamp[k] == gen when the
 	// current text carries the id, or one of the element's alternatives
 	// (set by lookup).
-	stamp []uint32
-	gen   uint32
+	// One byte each so the table stays in the first-level cache; cleared
+	// when gen wraps.
+	stamp []uint8
+	gen   uint8
 	lang  int
 	caps  int // words in ALL CAPS
 	elong int
@@ -92,6 +98,7 @@ func (d *doc) reset(text string) {
 	d.fired = d.fired[:0]
 	d.spans = d.spans[:0]
 	d.caps, d.elong, d.words, d.bangs = 0, 0, 0, 0
+	d.abbrev = 0
 }
 
 // norm returns the folded form of token i without allocating.
@@ -437,7 +444,9 @@ done:
 		flags |= fElong
 		d.elong++
 	}
-	laughter(d, ns)
+	if w := d.buf[ns:]; len(w) == 2 && w[0] == 'x' || len(w) >= 4 && (w[0] == 'j' || w[0] == 'h') {
+		laughter(d, ns)
+	}
 	d.words++
 	d.addTok(ns, i, j, kWord, flags)
 	return j

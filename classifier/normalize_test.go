@@ -15,10 +15,7 @@ func norms(t *testing.T, text, lang string) []string {
 	require.NoError(t, err)
 	rs := c.rs.Load()
 	d := new(doc)
-	d.reset(text)
-	d.tokenize()
-	l, _ := rs.detect(d, lang)
-	rs.expand(d, l)
+	rs.normalize(d, text, lang)
 	var out []string
 	for i := range d.toks {
 		out = append(out, string(d.norm(i)))
@@ -106,10 +103,7 @@ func FuzzNormalize(f *testing.F) {
 	rs := c.rs.Load()
 	f.Fuzz(func(t *testing.T, s string) {
 		d := new(doc)
-		d.reset(s)
-		d.tokenize()
-		l, _ := rs.detect(d, "")
-		rs.expand(d, l)
+		rs.normalize(d, s, "")
 		if !utf8.Valid(d.buf) {
 			t.Fatalf("folded text is not UTF-8: %q", d.buf)
 		}

@@ -837,7 +837,7 @@ func (rs *ruleset) personalRef(d *doc, l int) bool {
 
 func (rs *ruleset) lookupRef(d *doc) {
 	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
-		d.stamp = make([]uint32, n)
+		d.stamp = make([]uint8, n)
 	}
 	d.gen++
 	if d.gen == 0 {

@@ -104,7 +104,6 @@ type cand struct {
 	rule     int32
 	need     int32
 	el0, el1 int32
-	lang     uint8
 	sentence bool
 	start    bool
 }
@@ -125,6 +124,10 @@ type melem struct {
 type idInfo struct {
 	cand0, cand1 int32
 	elem0, elem1 int32
+	// The candidates are grouped by language, each group in pattern
+	// order: Spanish-only [cand0, candB), both [candB, candE), English-only
+	// [candE, cand1); a text in one language walks two groups.
+	candB, candE int32
 }
 
 type regexRule struct {
@@ -821,15 +824,26 @@ func (rs *ruleset) compileCands() {
 	for id := range rs.nIDs {
 		in := &rs.ids[id]
 		in.cand0 = int32(len(rs.cands))
-		for _, pi := range index[id] {
-			p := &rs.patterns[pi]
-			r := &rs.rules[p.rule]
-			c := cand{rule: p.rule, need: -1, el0: elAt[pi][0], el1: elAt[pi][1], lang: r.langMask,
-				sentence: r.sentence, start: r.start}
-			if c.el0 < c.el1 {
-				c.need = rs.mel[c.el0].key
+		for _, group := range []uint8{maskES, maskES | maskEN, maskEN} {
+			switch group {
+			case maskES | maskEN:
+				in.candB = int32(len(rs.cands))
+			case maskEN:
+				in.candE = int32(len(rs.cands))
 			}
-			rs.cands = append(rs.cands, c)
+			for _, pi := range index[id] {
+				p := &rs.patterns[pi]
+				r := &rs.rules[p.rule]
+				if r.langMask != group {
+					continue
+				}
+				c := cand{rule: p.rule, need: -1, el0: elAt[pi][0], el1: elAt[pi][1],
+					sentence: r.sentence, start: r.start}
+				if c.el0 < c.el1 {
+					c.need = rs.mel[c.el0].key
+				}
+				rs.cands = append(rs.cands, c)
+			}
 		}
 		in.cand1 = int32(len(rs.cands))
 		in.elem0 = int32(len(rs.elemOf))
