@@ -181,8 +181,16 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 		d.crs = nil
 		d.prepare(rs)
 	}
+	if len(w) == 1 { // punctuation and one-letter words: a table, no hash
+		if k := d.cache.one[w[0]]; k > 0 {
+			return k - 1
+		}
+	}
 	h := d.cache.hash(w)
 	if k := d.cache.get(h, w); k >= 0 {
+		if len(w) == 1 {
+			d.cache.one[w[0]] = k + 1
+		}
 		return k
 	}
 	e := tokEntry{vid: -1}
@@ -234,6 +242,9 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 	if len(w) <= maxCachedWord {
 		d.cache.put(h, w, k)
 	}
+	if len(w) == 1 {
+		d.cache.one[w[0]] = k + 1
+	}
 	return k
 }
 
@@ -243,6 +254,7 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 // cannot pile words into one chain). A probe is a hash, a tag compare and a
 // byte compare, without the string conversion and group scan of a map.
 type tokCache struct {
+	one    [256]int32 // entry+1 of each one-byte token, 0 = not seen
 	seed64 uint64
 	slots  []cacheSlot
 	keys   []byte
@@ -262,6 +274,7 @@ func (c *tokCache) reset() {
 		c.slots = make([]cacheSlot, 2048)
 	}
 	clear(c.slots)
+	clear(c.one[:])
 	c.keys = c.keys[:0]
 	c.n = 0
 }

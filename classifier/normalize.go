@@ -360,6 +360,19 @@ func (d *doc) tokenize() {
 	}
 }
 
+// asciiWord classes ASCII bytes for word's fast path: lower-case letter
+// 1, upper-case 2, digit 4, anything else (and every non-ASCII byte) 0.
+var asciiWord = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = 1
+		t[c-'a'+'A'] = 2
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 4
+	}
+	return t
+}()
+
 func isHandleByte(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_'
 }
@@ -383,20 +396,32 @@ func (d *doc) word(i int) int {
 	var accent uint8
 	j := i
 	for j < len(s) {
-		if c := s[j]; c < utf8.RuneSelf && c != '\'' { // ASCII fast path
-			switch {
-			case c >= 'a' && c <= 'z':
-				lower++
-				d.buf = append(d.buf, c)
-			case c >= 'A' && c <= 'Z':
-				upper++
-				d.buf = append(d.buf, c+('a'-'A'))
-			case c >= '0' && c <= '9':
-				d.buf = append(d.buf, c)
-			default:
+		if c := s[j]; c < utf8.RuneSelf && c != '\'' { // ASCII fast path: a run at once
+			if asciiWord[c] == 0 {
 				goto done
 			}
-			j++
+			k := j
+			var acc uint8
+			for k < len(s) {
+				cl := asciiWord[s[k]]
+				if cl == 0 {
+					break
+				}
+				acc |= cl
+				upper += int(cl >> 1 & 1)
+				k++
+			}
+			lower += int(acc & 1)
+			at := len(d.buf)
+			d.buf = append(d.buf, s[j:k]...)
+			if acc&2 != 0 {
+				for x, b := range d.buf[at:] {
+					if b >= 'A' && b <= 'Z' {
+						d.buf[at+x] = b + ('a' - 'A')
+					}
+				}
+			}
+			j = k
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[j:])
