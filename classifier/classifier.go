@@ -126,6 +126,32 @@ func (c *Classifier) Classify(text, lang string) (v escucha.Verdict) {
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
+// scoreMemo remembers recent scores by their two margins: posts are
+// judged by sums of the same few weights, so margins repeat, and a score
+// costs two exponentials.
+type scoreMemo struct {
+	slot [64]struct {
+		a, b float64
+		ok   bool
+		s    float64
+	}
+}
+
+// score is round3(1 / (1 + e^a + e^b)).
+func (m *scoreMemo) score(a, b float64) float64 {
+	ab, bb := math.Float64bits(a), math.Float64bits(b)
+	h := (ab*0x9e3779b97f4a7c15 ^ bb*0xc2b2ae3d27d4eb4f) >> 58
+	e := &m.slot[h]
+	if e.ok && math.Float64bits(e.a) == ab && math.Float64bits(e.b) == bb {
+		return e.s
+	}
+	s := round3(1 / (1 + math.Exp(a) + math.Exp(b)))
+	e.a, e.b, e.ok, e.s = a, b, true, s
+	return s
+}
+
+func byRule(a, b hit) int { return int(a.rule) - int(b.rule) }
+
 // hit is one pattern match over tokens [start, end].
 type hit struct {
 	rule       int32
@@ -393,7 +419,9 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	nLater, nOwn := 0, 0
 
 	// Hits grouped by rule, in text order.
-	slices.SortStableFunc(d.hits, func(a, b hit) int { return int(a.rule) - int(b.rule) })
+	if !slices.IsSortedFunc(d.hits, byRule) {
+		slices.SortStableFunc(d.hits, byRule)
+	}
 	for hi := 0; hi < len(d.hits); {
 		h := d.hits[hi]
 		r := &rs.rules[h.rule]
@@ -553,7 +581,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		label, best, second, third = escucha.LabelSuggestion, ss, so, sc
 	}
 	res.label = label
-	res.score = round3(1 / (1 + math.Exp(second-best) + math.Exp(third-best)))
+	res.score = d.scores.score(second-best, third-best)
 	if label == escucha.LabelComplaint {
 		switch {
 		case sev.Rank() >= escucha.SeverityHigh.Rank():

@@ -86,6 +86,8 @@ type doc struct {
 	elong int
 	words int
 	bangs int // "!!" and "??" runs
+	// scores remembers recent scores (see scoreMemo).
+	scores scoreMemo
 }
 
 func (d *doc) reset(text string) {
@@ -324,7 +326,7 @@ func (d *doc) tokenize() {
 			d.buf = append(d.buf, '$')
 			d.addTok(ns, i, i+1, kCur, 0)
 			i++
-		case c < 0x80 && !isWordRune(rune(c)):
+		case c < 0x80 && asciiWord[c] == 0 && c != '_': // not a word byte
 			i = d.punct(i)
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
