@@ -419,7 +419,15 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	nLater, nOwn := 0, 0
 
 	// Hits grouped by rule, in text order.
-	if !slices.IsSortedFunc(d.hits, byRule) {
+	if len(d.hits) <= 16 {
+		// Insertion sort, stable like SortStableFunc, without its calls.
+		hs := d.hits
+		for i := 1; i < len(hs); i++ {
+			for j := i; j > 0 && hs[j].rule < hs[j-1].rule; j-- {
+				hs[j], hs[j-1] = hs[j-1], hs[j]
+			}
+		}
+	} else {
 		slices.SortStableFunc(d.hits, byRule)
 	}
 	for hi := 0; hi < len(d.hits); {
@@ -592,7 +600,15 @@ func (rs *ruleset) decide(d *doc, l int) result {
 			res.severity = escucha.SeverityMedium
 		}
 	}
-	slices.SortStableFunc(d.fired, func(a, b fired) int { return int(a.first - b.first) })
+	if fs := d.fired; len(fs) <= 16 { // stable insertion sort by first token
+		for i := 1; i < len(fs); i++ {
+			for j := i; j > 0 && fs[j].first < fs[j-1].first; j-- {
+				fs[j], fs[j-1] = fs[j-1], fs[j]
+			}
+		}
+	} else {
+		slices.SortStableFunc(fs, func(a, b fired) int { return int(a.first - b.first) })
+	}
 	res.fired = d.fired
 	return res
 }

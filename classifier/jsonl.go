@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -517,11 +518,28 @@ func scanString(b []byte, i int) (s, e, next int, esc bool) {
 	j := s
 	wide := false
 	for j < len(b) {
-		c := b[j]
-		if strPlain[c] {
-			j++
-			continue
+		// Eight bytes at a time while none is a quote, a backslash or a
+		// control byte (bytes >= 0x80 only mark the string for the UTF-8
+		// check).
+		for j+8 <= len(b) {
+			const lo, hi = 0x0101010101010101, 0x8080808080808080
+			x := binary.LittleEndian.Uint64(b[j:])
+			q, bs := x^(lo*'"'), x^(lo*'\\')
+			if ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs)&hi != 0 {
+				break
+			}
+			if x&hi != 0 {
+				wide = true
+			}
+			j += 8
 		}
+		for j < len(b) && strPlain[b[j]] {
+			j++
+		}
+		if j >= len(b) {
+			break
+		}
+		c := b[j]
 		switch {
 		case c == '"':
 			if wide && !utf8.Valid(b[s:j]) {

@@ -33,19 +33,22 @@ func (rs *ruleset) lookup(d *doc) {
 		d.gen = 1
 	}
 	nt := len(d.toks)
-	d.ids = d.ids[:0]
-	d.idAt = d.idAt[:0]
-	d.tbits = grow(d.tbits, nt)
-	d.sent = grow(d.sent, nt)
-	d.sentPers = grow(d.sentPers, nt)
-	d.personal = false
-	d.stops, d.endings = [2]int{}, [2]int{}
-	d.abbrev = 0
+	// Local copies of the slices and counters, so the loop does not store
+	// through d after every append.
+	toks := d.toks
+	ids := d.ids[:0]
+	idAt := grow(d.idAt, nt+1)
+	tbits := grow(d.tbits, nt)
+	sents := grow(d.sent, nt)
+	sentPers := grow(d.sentPers, nt)
+	personal := false
+	var stops, endings [2]int
+	var abbrev uint8
 	sent := int32(0)
 	stamp, gen := d.stamp, d.gen
-	for i := range d.toks {
-		d.idAt = append(d.idAt, int32(len(d.ids)))
-		t := &d.toks[i]
+	for i := range toks {
+		idAt[i] = int32(len(ids))
+		t := &toks[i]
 		var b uint8
 		if t.kind != kWord {
 			var sp [2]int32
@@ -61,18 +64,18 @@ func (rs *ruleset) lookup(d *doc) {
 				sp[0], ns = idURL, 1
 			case kHandle:
 				sp[0], ns = idHandle, 1
-				d.personal = true
+				personal = true
 			case kEmoji:
 				sp[0], ns = idEmoji, 1
 			}
 			for _, id := range sp[:ns] {
-				d.ids = append(d.ids, id)
+				ids = append(ids, id)
 				b |= rs.stampID(d, id)
 			}
 		}
 		if t.kind != kURL {
 			if t.flags&fCaps != 0 {
-				d.ids = append(d.ids, idCaps)
+				ids = append(ids, idCaps)
 				b |= rs.stampID(d, idCaps)
 			}
 			if t.ent < 0 {
@@ -83,40 +86,46 @@ func (rs *ruleset) lookup(d *doc) {
 			if t.kind == kWord {
 				end, kend = e.pre1, e.keys1
 				b |= e.bitsW
-				d.abbrev |= e.abbrev
+				abbrev |= e.abbrev
 				if t.flags&fAccent != 0 {
-					d.endings[langES]++ // Spanish spelling: "pésimo", "atención", "año"
+					endings[langES]++ // Spanish spelling: "pésimo", "atención", "año"
 				}
 				switch m := e.stop; m {
 				case 3:
 					// A stop word of both languages.
 				case 0:
-					d.endings[langES] += int(e.suffix & 1)
-					d.endings[langEN] += int(e.suffix >> 1)
+					endings[langES] += int(e.suffix & 1)
+					endings[langEN] += int(e.suffix >> 1)
 				default:
-					d.stops[0] += int(m & 1)
-					d.stops[1] += int(m >> 1)
+					stops[0] += int(m & 1)
+					stops[1] += int(m >> 1)
 				}
 			} else {
 				b |= e.bitsV
 			}
-			d.ids = append(d.ids, d.cids[e.ids0:end]...)
+			if end-e.ids0 == 1 { // the common case, without a memmove call
+				ids = append(ids, d.cids[e.ids0])
+			} else {
+				ids = append(ids, d.cids[e.ids0:end]...)
+			}
 			for _, k := range d.ckeys[e.keys0:kend] {
 				stamp[k] = gen
 			}
 		}
-		d.tbits[i] = b
-		d.sent[i] = sent
-		d.sentPers[i] = 0
+		tbits[i] = b
+		sents[i] = sent
+		sentPers[i] = 0
 		if b&bPerson != 0 {
-			d.sentPers[sent] = 1
-			d.personal = true
+			sentPers[sent] = 1
+			personal = true
 		}
 		if t.flags&fSentEnd != 0 {
 			sent = int32(i + 1)
 		}
 	}
-	d.idAt = append(d.idAt, int32(len(d.ids)))
+	idAt[nt] = int32(len(ids))
+	d.ids, d.idAt, d.tbits, d.sent, d.sentPers = ids, idAt, tbits, sents, sentPers
+	d.personal, d.stops, d.endings, d.abbrev = personal, stops, endings, abbrev
 }
 
 // stampID stamps id and the alternative sets it belongs to present and

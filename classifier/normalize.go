@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -277,7 +278,14 @@ func collapse(b []byte) []byte {
 
 // addTok appends a token whose folded bytes are buf[ns:].
 func (d *doc) addTok(ns, os, oe int, kind tokKind, flags uint8) {
-	d.toks = append(d.toks, token{ns: int32(ns), ne: int32(len(d.buf)), os: int32(os), oe: int32(oe), kind: kind, flags: flags, ent: -1})
+	n := len(d.toks)
+	if n == cap(d.toks) {
+		d.toks = append(d.toks, token{})
+	} else {
+		d.toks = d.toks[:n+1]
+	}
+	t := &d.toks[n]
+	t.ns, t.ne, t.os, t.oe, t.kind, t.flags, t.ent = int32(ns), int32(len(d.buf)), int32(os), int32(oe), kind, flags, -1
 	d.buf = append(d.buf, ' ')
 }
 
@@ -328,6 +336,8 @@ func (d *doc) tokenize() {
 			i++
 		case c < 0x80 && asciiWord[c] == 0 && c != '_': // not a word byte
 			i = d.punct(i)
+		case c < 0x80: // a letter or '_'
+			i = d.word(i)
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			switch {
@@ -414,14 +424,13 @@ func (d *doc) word(i int) int {
 				k++
 			}
 			lower += int(acc & 1)
+			// Copy the run lower-cased: letters and digits all have 0x20
+			// set once lower case.
 			at := len(d.buf)
-			d.buf = append(d.buf, s[j:k]...)
-			if acc&2 != 0 {
-				for x, b := range d.buf[at:] {
-					if b >= 'A' && b <= 'Z' {
-						d.buf[at+x] = b + ('a' - 'A')
-					}
-				}
+			d.buf = slices.Grow(d.buf, k-j)[:at+k-j]
+			out := d.buf[at:]
+			for x, b := range []byte(s[j:k]) {
+				out[x] = b | 0x20
 			}
 			j = k
 			continue
