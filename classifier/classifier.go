@@ -196,11 +196,11 @@ func (rs *ruleset) normalize(d *doc, text, lang string) (int, uint8) {
 	d.reset(text)
 	d.prepare(rs)
 	d.tokenize()
-	rs.lookup(d)
+	rs.lookup(d, false)
 	l, mask := rs.detect(d, lang)
 	d.lang = l
 	if rs.expand(d, l) {
-		rs.lookup(d) // again, over the expanded tokens
+		rs.lookup(d, true) // again, over the expanded tokens
 	}
 	return l, mask
 }

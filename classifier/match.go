@@ -23,14 +23,21 @@ const (
 // sentence it belongs to, whether that sentence speaks in the first or
 // second person, whether the text does or addresses an account, and the
 // language evidence detect weighs.
-func (rs *ruleset) lookup(d *doc) {
-	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
-		d.stamp = make([]uint8, n)
-	}
-	d.gen++
-	if d.gen == 0 {
-		clear(d.stamp)
-		d.gen = 1
+//
+// again is the second lookup after expansion: the tokens that came from
+// the text keep their stamps, so only the expanded ones are stamped (the
+// replaced abbreviation's stamps stay, which is harmless: stamps only
+// filter candidates before the exact walk).
+func (rs *ruleset) lookup(d *doc, again bool) {
+	if !again {
+		if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
+			d.stamp = make([]uint8, n)
+		}
+		d.gen++
+		if d.gen == 0 {
+			clear(d.stamp)
+			d.gen = 1
+		}
 	}
 	nt := len(d.toks)
 	// Local copies of the slices and counters, so the loop does not store
@@ -70,13 +77,21 @@ func (rs *ruleset) lookup(d *doc) {
 			}
 			for _, id := range sp[:ns] {
 				ids = append(ids, id)
-				b |= rs.stampID(d, id)
+				if again {
+					b |= rs.idBits[id]
+				} else {
+					b |= rs.stampID(d, id)
+				}
 			}
 		}
 		if t.kind != kURL {
 			if t.flags&fCaps != 0 {
 				ids = append(ids, idCaps)
-				b |= rs.stampID(d, idCaps)
+				if again { // an expanded word has the caps of the word it replaced
+					b |= rs.idBits[idCaps]
+				} else {
+					b |= rs.stampID(d, idCaps)
+				}
 			}
 			if t.ent < 0 {
 				t.ent = rs.entry(d, d.buf[t.ns:t.ne])
@@ -108,8 +123,10 @@ func (rs *ruleset) lookup(d *doc) {
 			} else {
 				ids = append(ids, d.cids[e.ids0:end]...)
 			}
-			for _, k := range d.ckeys[e.keys0:kend] {
-				stamp[k] = gen
+			if !again || t.flags&fExpanded != 0 {
+				for _, k := range d.ckeys[e.keys0:kend] {
+					stamp[k] = gen
+				}
 			}
 		}
 		tbits[i] = b
@@ -195,8 +212,8 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 			return k - 1
 		}
 	}
-	h := d.cache.hash(w)
-	if k := d.cache.get(h, w); k >= 0 {
+	h, v := d.cache.hash(w)
+	if k := d.cache.get(h, v, w); k >= 0 {
 		if len(w) == 1 {
 			d.cache.one[w[0]] = k + 1
 		}
@@ -249,7 +266,7 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 	k := int32(len(d.ents))
 	d.ents = append(d.ents, e)
 	if len(w) <= maxCachedWord {
-		d.cache.put(h, w, k)
+		d.cache.put(h, v, w, k)
 	}
 	if len(w) == 1 {
 		d.cache.one[w[0]] = k + 1
@@ -271,6 +288,7 @@ type tokCache struct {
 }
 
 type cacheSlot struct {
+	key8 uint64 // a key of up to eight bytes, zero-padded
 	tag  uint32 // high bits of the hash, 0 = empty
 	ent  int32
 	off  int32 // key is keys[off:off+len]
@@ -289,11 +307,23 @@ func (c *tokCache) reset() {
 }
 
 // hash is a seeded wyhash-style hash, inlined for the short keys tokens
-// are: 8-byte words folded with a 128-bit multiply, the tail read with
-// overlapping loads.
-func (c *tokCache) hash(w []byte) uint64 {
+// are. A key of up to eight bytes (most words) is one zero-padded word, v,
+// which the slot also keeps so get compares it without touching the key
+// bytes; longer keys fold 8-byte words with a 128-bit multiply and read
+// the tail with overlapping loads.
+func (c *tokCache) hash(w []byte) (h, v uint64) {
 	const p0, p1 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
-	h := c.seed64 ^ uint64(len(w))*p0
+	if n := len(w); n <= 8 {
+		if cap(w) >= 8 { // one load; the bytes past the key are masked off
+			v = binary.LittleEndian.Uint64(w[:8]) & (1<<(8*n) - 1) // (1<<64)-1 is all ones
+		} else {
+			for i := n - 1; i >= 0; i-- {
+				v = v<<8 | uint64(w[i])
+			}
+		}
+		return mum(c.seed64^v, p1^uint64(n)), v
+	}
+	h = c.seed64 ^ uint64(len(w))*p0
 	for len(w) > 8 {
 		h = mum(h^binary.LittleEndian.Uint64(w), p1)
 		w = w[8:]
@@ -305,7 +335,7 @@ func (c *tokCache) hash(w []byte) uint64 {
 	case n > 0:
 		t = uint64(w[0])<<16 | uint64(w[n/2])<<8 | uint64(w[n-1])
 	}
-	return mum(h^t, p1^uint64(len(w)))
+	return mum(h^t, p1^uint64(len(w))), 0
 }
 
 func mum(a, b uint64) uint64 {
@@ -315,8 +345,8 @@ func mum(a, b uint64) uint64 {
 
 func tagOf(h uint64) uint32 { return uint32(h>>32) | 1 }
 
-// get returns the entry of w (hash h) or -1.
-func (c *tokCache) get(h uint64, w []byte) int32 {
+// get returns the entry of w (hash h, short-key word v) or -1.
+func (c *tokCache) get(h, v uint64, w []byte) int32 {
 	mask := uint64(len(c.slots) - 1)
 	tag := tagOf(h)
 	for i := h & mask; ; i = (i + 1) & mask {
@@ -324,27 +354,34 @@ func (c *tokCache) get(h uint64, w []byte) int32 {
 		if sl.tag == 0 {
 			return -1
 		}
-		if sl.tag == tag && int(sl.klen) == len(w) && string(c.keys[sl.off:sl.off+sl.klen]) == string(w) {
-			return sl.ent
+		if sl.tag == tag && int(sl.klen) == len(w) {
+			if len(w) <= 8 {
+				if sl.key8 == v {
+					return sl.ent
+				}
+			} else if string(c.keys[sl.off:sl.off+sl.klen]) == string(w) {
+				return sl.ent
+			}
 		}
 	}
 }
 
-// put adds w (hash h, not present) with entry k, growing the table first
-// when it would be more than half full.
-func (c *tokCache) put(h uint64, w []byte, k int32) {
+// put adds w (hash h, short-key word v, not present) with entry k,
+// growing the table first when it would be more than half full.
+func (c *tokCache) put(h, v uint64, w []byte, k int32) {
 	if 2*(c.n+1) > len(c.slots) {
 		old := c.slots
 		c.slots = make([]cacheSlot, 2*len(old))
 		for _, sl := range old {
 			if sl.tag != 0 {
-				c.insert(c.hash(c.keys[sl.off:sl.off+sl.klen]), sl)
+				oh, _ := c.hash(c.keys[sl.off : sl.off+sl.klen])
+				c.insert(oh, sl)
 			}
 		}
 	}
 	off := int32(len(c.keys))
 	c.keys = append(c.keys, w...)
-	c.insert(h, cacheSlot{tag: tagOf(h), ent: k, off: off, klen: int32(len(w))})
+	c.insert(h, cacheSlot{tag: tagOf(h), ent: k, off: off, klen: int32(len(w)), key8: v})
 	c.n++
 }
 

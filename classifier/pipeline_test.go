@@ -179,3 +179,40 @@ func FuzzPipeline(f *testing.F) {
 		}
 	})
 }
+
+// TestTokCache checks the token cache against a map on keys of every
+// length up to 20 bytes, read from slices with and without spare capacity
+// (the short-key load reads past the key when it can), across growth.
+func TestTokCache(t *testing.T) {
+	var c tokCache
+	c.reset()
+	want := map[string]int32{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	key := func() []byte {
+		b := make([]byte, rng.IntN(21), 32)
+		for i := range b {
+			b[i] = "ab\x00z"[rng.IntN(4)]
+		}
+		if rng.IntN(2) == 0 {
+			b = b[:len(b):len(b)] // no spare capacity
+		} else {
+			for i := len(b); i < cap(b); i++ {
+				b[:cap(b)][i] = byte(rng.IntN(256)) // garbage past the key
+			}
+		}
+		return b
+	}
+	for n := range 20000 {
+		w := key()
+		h, v := c.hash(w)
+		got := c.get(h, v, w)
+		if k, ok := want[string(w)]; ok {
+			require.Equal(t, k, got, "key %q", w)
+			continue
+		}
+		require.Equal(t, int32(-1), got, "key %q", w)
+		c.put(h, v, w, int32(n))
+		want[string(w)] = int32(n)
+	}
+	require.Greater(t, len(c.slots), 2048, "the table must have grown")
+}
