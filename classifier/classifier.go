@@ -331,13 +331,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	ld := &rs.langs[l]
 
 	// Last contrast word ("pero", "but") that has words after it.
-	contrast := -1
-	for i := len(d.toks) - 2; i >= 0; i-- {
-		if d.tbits[i]&(bCon<<l) != 0 {
-			contrast = i
-			break
-		}
-	}
+	contrast := int(d.lastCon[l]) // set by lookup
 	// A clause that opens with the contrast word ("While the crew were
 	// lovely, the plane sat…") concedes up to its comma: the pivot is the
 	// comma, so the praise before it counts less and the main clause more.

@@ -52,6 +52,7 @@ func (rs *ruleset) lookup(d *doc, again bool) {
 	var stops, endings [2]int
 	var abbrev uint8
 	sent := int32(0)
+	lastCon := [2]int32{-1, -1}
 	stamp, gen := d.stamp, d.gen
 	for i := range toks {
 		idAt[i] = int32(len(ids))
@@ -130,6 +131,14 @@ func (rs *ruleset) lookup(d *doc, again bool) {
 			}
 		}
 		tbits[i] = b
+		if b&(bCon|bCon<<1) != 0 && i <= nt-2 { // a contrast word with words after it
+			if b&bCon != 0 {
+				lastCon[0] = int32(i)
+			}
+			if b&(bCon<<1) != 0 {
+				lastCon[1] = int32(i)
+			}
+		}
 		sents[i] = sent
 		sentPers[i] = 0
 		if b&bPerson != 0 {
@@ -143,6 +152,7 @@ func (rs *ruleset) lookup(d *doc, again bool) {
 	idAt[nt] = int32(len(ids))
 	d.ids, d.idAt, d.tbits, d.sent, d.sentPers = ids, idAt, tbits, sents, sentPers
 	d.personal, d.stops, d.endings, d.abbrev = personal, stops, endings, abbrev
+	d.lastCon = lastCon
 }
 
 // stampID stamps id and the alternative sets it belongs to present and

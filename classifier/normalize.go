@@ -58,10 +58,11 @@ type doc struct {
 	tbits    []uint8
 	sent     []int32
 	sentPers []uint8
-	personal bool   // a first or second person word or an @handle
-	abbrev   uint8  // languages in which some word is an abbreviation
-	stops    [2]int // stop words of one language only, es and en
-	endings  [2]int // words with an ending (or accent) typical of es, en
+	personal bool     // a first or second person word or an @handle
+	lastCon  [2]int32 // last contrast word of es, en before the last token, -1 if none
+	abbrev   uint8    // languages in which some word is an abbreviation
+	stops    [2]int   // stop words of one language only, es and en
+	endings  [2]int   // words with an ending (or accent) typical of es, en
 	hits     []hit
 	fired    []fired
 	spans    []span
@@ -412,25 +413,29 @@ func (d *doc) word(i int) int {
 			if asciiWord[c] == 0 {
 				goto done
 			}
+			// Copy the run lower-cased as it is scanned: letters and digits
+			// all have 0x20 set once lower case.
+			at := len(d.buf)
+			g := slices.Grow(d.buf, len(s)-j)
+			out := g[at : at+len(s)-j]
 			k := j
 			var acc uint8
 			for k < len(s) {
-				cl := asciiWord[s[k]]
+				c := s[k]
+				cl := asciiWord[c]
 				if cl == 0 {
 					break
 				}
 				acc |= cl
-				upper += int(cl >> 1 & 1)
+				out[k-j] = c | 0x20
 				k++
 			}
+			d.buf = g[:at+k-j]
 			lower += int(acc & 1)
-			// Copy the run lower-cased: letters and digits all have 0x20
-			// set once lower case.
-			at := len(d.buf)
-			d.buf = slices.Grow(d.buf, k-j)[:at+k-j]
-			out := d.buf[at:]
-			for x, b := range []byte(s[j:k]) {
-				out[x] = b | 0x20
+			if acc&2 != 0 { // count capitals only when there are some
+				for _, c := range []byte(s[j:k]) {
+					upper += int(asciiWord[c] >> 1 & 1)
+				}
 			}
 			j = k
 			continue
