@@ -15,6 +15,7 @@ const (
 	bCon    uint8 = 4      // << language: a contrast word of es (4) / en (8)
 	bPerson uint8 = 1 << 4 // a first or second person word
 	bLeadin uint8 = 1 << 5 // a word that may come before a clause-initial pattern
+	bCand   uint8 = 1 << 6 // << language: the id starts patterns a text of es (1<<6) / en (1<<7) runs
 )
 
 // lookup finds the vocabulary ids each token matches and stamps them
@@ -415,7 +416,17 @@ func (c *tokCache) insert(h uint64, sl cacheSlot) {
 // differently, which decide does not see (it groups hits by rule, stably).
 func (rs *ruleset) match(d *doc, mask uint8) {
 	n := len(d.toks)
+	var want uint8 // tokens without a candidate for the text's languages are skipped
+	if mask&maskES != 0 {
+		want |= bCand
+	}
+	if mask&maskEN != 0 {
+		want |= bCand << 1
+	}
 	for i := range n {
+		if d.tbits[i]&want == 0 {
+			continue
+		}
 		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
 			in := &rs.ids[id]
 			lo, hi := in.cand0, in.cand1

@@ -721,6 +721,12 @@ func (b *builder) finish() *ruleset {
 		if rs.leadin[id] != 0 {
 			b |= bLeadin
 		}
+		if in := &rs.ids[id]; in.cand0 < in.candE { // Spanish-only or both
+			b |= bCand
+		}
+		if in := &rs.ids[id]; in.candB < in.cand1 { // both or English-only
+			b |= bCand << 1
+		}
 		rs.idBits[id] = b
 	}
 	if rs.minPre > rs.maxPre {
