@@ -297,9 +297,15 @@ func (d *doc) tokenize() {
 	i := 0
 	for i < len(s) {
 		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\r':
+		switch startClass[c] { // the two most frequent starts first
+		case startSpace:
 			i++
+			continue
+		case startLetter:
+			i = d.word(i)
+			continue
+		}
+		switch {
 		case c == '\n':
 			ns := len(d.buf)
 			d.buf = append(d.buf, '.')
@@ -372,6 +378,23 @@ func (d *doc) tokenize() {
 		}
 	}
 }
+
+// Token starts tokenize dispatches before its general switch.
+const (
+	startOther  = iota
+	startSpace  // ' ', '\t', '\r'
+	startLetter // an ASCII letter that cannot start a URL (not h, w)
+)
+
+var startClass = func() (t [256]uint8) {
+	t[' '], t['\t'], t['\r'] = startSpace, startSpace, startSpace
+	for c := 'a'; c <= 'z'; c++ {
+		if c != 'h' && c != 'w' {
+			t[c], t[c-'a'+'A'] = startLetter, startLetter
+		}
+	}
+	return t
+}()
 
 // asciiWord classes ASCII bytes for word's fast path: lower-case letter
 // 1, upper-case 2, digit 4, anything else (and every non-ASCII byte) 0.
