@@ -190,18 +190,16 @@ func (rs *ruleset) run(d *doc, text, lang string) result {
 
 // normalize tokenizes and folds text, looks its tokens up, detects the
 // language (unless lang names it) and expands abbreviations, looking the
-// expanded tokens up again. It returns the language and the rule languages
+// expanded words up. It returns the language and the rule languages
 // to run.
 func (rs *ruleset) normalize(d *doc, text, lang string) (int, uint8) {
 	d.reset(text)
 	d.prepare(rs)
 	d.tokenize()
-	rs.lookup(d, false)
+	rs.lookup(d)
 	l, mask := rs.detect(d, lang)
 	d.lang = l
-	if rs.expand(d, l) {
-		rs.lookup(d, true) // again, over the expanded tokens
-	}
+	rs.expand(d, l)
 	return l, mask
 }
 
@@ -263,35 +261,91 @@ func hasSuffix(w []byte, endings []string) int {
 	return 0
 }
 
-// expand replaces abbreviations and variants with their full words and
-// reports whether it changed the tokens.
-func (rs *ruleset) expand(d *doc, l int) bool {
+// expand replaces abbreviations and variants with their full words,
+// looking up only the new words: the other tokens keep their ids and bits
+// and their stamps from lookup (the replaced word's stamps stay, which is
+// harmless: stamps only filter candidates before the exact walk).
+func (rs *ruleset) expand(d *doc, l int) {
 	ab := rs.langs[l].abbrev
-	if len(ab) == 0 {
-		return false
+	if len(ab) == 0 || d.abbrev&(1<<l) == 0 { // lookup saw every word
+		return
 	}
-	if d.abbrev&(1<<l) == 0 { // no word is an abbreviation here (lookup saw every word)
-		return false
-	}
-	d.tmp = d.tmp[:0]
+	toks, ids, idAt, tbits := d.tmp[:0], d.ids2[:0], d.idAt2[:0], d.tbits2[:0]
 	for i := range d.toks {
 		t := d.toks[i]
-		if t.kind == kWord && t.ent >= 0 && d.ents[t.ent].abbrev&(1<<l) != 0 {
+		if t.kind == kWord && d.ents[t.ent].abbrev&(1<<l) != 0 {
 			if rep, ok := ab[string(d.norm(i))]; ok {
 				for _, w := range rep {
 					ns := len(d.buf)
 					d.buf = append(d.buf, w...)
-					nt := token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded, ent: -1}
+					nt := token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded}
 					d.buf = append(d.buf, ' ')
-					d.tmp = append(d.tmp, nt)
+					nt.ent = rs.entry(d, d.buf[nt.ns:nt.ne])
+					idAt = append(idAt, int32(len(ids)))
+					var b uint8
+					if nt.flags&fCaps != 0 { // stamped with the word it replaces
+						ids = append(ids, idCaps)
+						b |= rs.idBits[idCaps]
+					}
+					e := &d.ents[nt.ent]
+					ids = append(ids, d.cids[e.ids0:e.pre1]...)
+					b |= e.bitsW
+					for _, k := range d.ckeys[e.keys0:e.keys1] {
+						d.stamp[k] = d.gen
+					}
+					tbits = append(tbits, b)
+					toks = append(toks, nt)
 				}
 				continue
 			}
 		}
-		d.tmp = append(d.tmp, t)
+		idAt = append(idAt, int32(len(ids)))
+		ids = append(ids, d.ids[d.idAt[i]:d.idAt[i+1]]...)
+		tbits = append(tbits, d.tbits[i])
+		toks = append(toks, t)
 	}
-	d.toks, d.tmp = d.tmp, d.toks
-	return true
+	idAt = append(idAt, int32(len(ids)))
+	d.toks, d.tmp = toks, d.toks
+	d.ids, d.ids2 = ids, d.ids
+	d.idAt, d.idAt2 = idAt, d.idAt
+	d.tbits, d.tbits2 = tbits, d.tbits
+	d.sentences()
+}
+
+// sentences sets, from the tokens' bits and flags, what lookup sets in its
+// pass: each token's sentence, the first or second person sentences,
+// whether the text is personal, and the last contrast word per language.
+func (d *doc) sentences() {
+	nt := len(d.toks)
+	d.sent = grow(d.sent, nt)
+	d.sentPers = grow(d.sentPers, nt)
+	d.personal = false
+	d.lastCon = [2]int32{-1, -1}
+	sent := int32(0)
+	for i := range d.toks {
+		t := &d.toks[i]
+		b := d.tbits[i]
+		if b&(bCon|bCon<<1) != 0 && i <= nt-2 {
+			if b&bCon != 0 {
+				d.lastCon[0] = int32(i)
+			}
+			if b&(bCon<<1) != 0 {
+				d.lastCon[1] = int32(i)
+			}
+		}
+		d.sent[i] = sent
+		d.sentPers[i] = 0
+		if b&bPerson != 0 {
+			d.sentPers[sent] = 1
+			d.personal = true
+		}
+		if t.kind == kHandle {
+			d.personal = true
+		}
+		if t.flags&fSentEnd != 0 {
+			sent = int32(i + 1)
+		}
+	}
 }
 
 // negated reports whether token i is negated: a negator (and no contrast

@@ -24,21 +24,14 @@ const (
 // sentence it belongs to, whether that sentence speaks in the first or
 // second person, whether the text does or addresses an account, and the
 // language evidence detect weighs.
-//
-// again is the second lookup after expansion: the tokens that came from
-// the text keep their stamps, so only the expanded ones are stamped (the
-// replaced abbreviation's stamps stay, which is harmless: stamps only
-// filter candidates before the exact walk).
-func (rs *ruleset) lookup(d *doc, again bool) {
-	if !again {
-		if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
-			d.stamp = make([]uint8, n)
-		}
-		d.gen++
-		if d.gen == 0 {
-			clear(d.stamp)
-			d.gen = 1
-		}
+func (rs *ruleset) lookup(d *doc) {
+	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
+		d.stamp = make([]uint8, n)
+	}
+	d.gen++
+	if d.gen == 0 {
+		clear(d.stamp)
+		d.gen = 1
 	}
 	nt := len(d.toks)
 	// Local copies of the slices and counters, so the loop does not store
@@ -79,21 +72,13 @@ func (rs *ruleset) lookup(d *doc, again bool) {
 			}
 			for _, id := range sp[:ns] {
 				ids = append(ids, id)
-				if again {
-					b |= rs.idBits[id]
-				} else {
-					b |= rs.stampID(d, id)
-				}
+				b |= rs.stampID(d, id)
 			}
 		}
 		if t.kind != kURL {
 			if t.flags&fCaps != 0 {
 				ids = append(ids, idCaps)
-				if again { // an expanded word has the caps of the word it replaced
-					b |= rs.idBits[idCaps]
-				} else {
-					b |= rs.stampID(d, idCaps)
-				}
+				b |= rs.stampID(d, idCaps)
 			}
 			if t.ent < 0 {
 				t.ent = rs.entry(d, d.buf[t.ns:t.ne])
@@ -125,10 +110,8 @@ func (rs *ruleset) lookup(d *doc, again bool) {
 			} else {
 				ids = append(ids, d.cids[e.ids0:end]...)
 			}
-			if !again || t.flags&fExpanded != 0 {
-				for _, k := range d.ckeys[e.keys0:kend] {
-					stamp[k] = gen
-				}
+			for _, k := range d.ckeys[e.keys0:kend] {
+				stamp[k] = gen
 			}
 		}
 		tbits[i] = b

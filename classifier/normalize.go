@@ -46,12 +46,15 @@ type token struct {
 
 // doc is the normalised form of one text, reused through a pool.
 type doc struct {
-	text string
-	buf  []byte  // folded forms of all tokens
-	toks []token // tokens in order
-	tmp  []token // scratch for expansion
-	ids  []int32 // vocabulary ids each token matches, flattened
-	idAt []int32 // ids of token i are ids[idAt[i]:idAt[i+1]]
+	text   string
+	buf    []byte  // folded forms of all tokens
+	toks   []token // tokens in order
+	tmp    []token // scratch for expansion, with ids2, idAt2 and tbits2
+	ids2   []int32
+	idAt2  []int32
+	tbits2 []uint8
+	ids    []int32 // vocabulary ids each token matches, flattened
+	idAt   []int32 // ids of token i are ids[idAt[i]:idAt[i+1]]
 	// Per token, set by lookup: id bits (bNeg, bCon, bPerson, bLeadin),
 	// the first token of its sentence, and (at a sentence's first token)
 	// whether the sentence has a first or second person word.
