@@ -139,8 +139,13 @@ func equalToken(a, b string) bool {
 }
 
 // dummyHash is compared against when the login name is unknown, so the
-// answer takes as long as for a known user.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("escucha-dummy-password"), bcrypt.DefaultCost)
+// answer takes as long as for a known user. It is made on first use: a
+// bcrypt hash costs ~50 ms, which every command (escucha classify, ack…)
+// would otherwise pay at start.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("escucha-dummy-password"), bcrypt.DefaultCost)
+	return h
+})
 
 // checkPassword compares a password with a bcrypt or argon2id (PHC) hash.
 func checkPassword(hash, password string) bool {

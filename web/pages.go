@@ -233,7 +233,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	login := strings.TrimSpace(r.PostFormValue("user"))
 	password := r.PostFormValue("password")
 	u := s.users[login]
-	hash := string(dummyHash)
+	hash := string(dummyHash())
 	if u != nil {
 		hash = u.hash
 	}
