@@ -65,6 +65,17 @@ func (rs *ruleset) matchRef(d *doc, mask uint8, index [][]int32) {
 			}
 		}
 	}
+	// Regular expressions run over the folded text, as in match.
+	for _, rr := range rs.regexes {
+		if rs.rules[rr.rule].langMask&mask == 0 {
+			continue
+		}
+		for _, m := range rr.re.FindAllIndex(d.buf, 4) {
+			if s, e := d.tokAt(int32(m[0]), int32(m[1])); s >= 0 {
+				d.hits = append(d.hits, hit{rule: rr.rule, start: s, end: e})
+			}
+		}
+	}
 }
 
 // matchCorpus is every golden input text, the benchmark texts, and
