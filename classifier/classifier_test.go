@@ -163,6 +163,11 @@ func TestCustomRulesFileErrors(t *testing.T) {
 		"noexplain":  {"rules:\n  - id: acme.z\n    class: complaint\n    patterns: [a]\n", `:2: rule "acme.z": missing explain`},
 		"dup":        {"rules:\n  - id: es.complaint.espera\n    class: complaint\n    explain: z\n    patterns: [a]\n", `duplicate rule id`},
 		"topkey":     {"competitor: [x]\n", "field competitor not found"},
+		"phrasechoice": {"rules:\n  - id: acme.p\n    lang: en\n    class: complaint\n    explain: p\n    patterns: [hola, \"need to|have to fix\"]\n",
+			`:2: rule "acme.p": pattern "need to|have to fix": "to|have" repeats "to" beside it: a choice of several words is not supported`},
+		"baregap": {"rules:\n  - id: acme.g\n    class: complaint\n    explain: g\n    patterns: [\"took .. hours\"]\n", `gap ".." needs a number`},
+		"rewritten": {"rules:\n  - id: acme.r\n    lang: en\n    class: complaint\n    explain: r\n    patterns: [\"gonna|will fix\"]\n",
+			`"gonna" is rewritten to "going to" before matching`},
 	}
 	for name, tc := range cases {
 		path := filepath.Join(dir, name+".yaml")

@@ -539,9 +539,9 @@ func (d *doc) tokAt(a, b int32) (int32, int32) {
 }
 
 // inQuestion reports whether the sentence holding tokens [s, e] has a
-// question mark.
+// question mark (the match may end on the question mark itself).
 func (d *doc) inQuestion(s, e int) bool {
-	for j := e + 1; j < len(d.toks); j++ {
+	for j := e; j < len(d.toks); j++ { // a match may end on its "?"
 		t := &d.toks[j]
 		if t.flags&fSentEnd != 0 {
 			if d.buf[t.ns] == '?' {

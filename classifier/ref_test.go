@@ -905,7 +905,7 @@ func (rs *ruleset) atStartRef(d *doc, i int) bool {
 }
 
 func (d *doc) inQuestionRef(s, e int) bool {
-	for j := e + 1; j < len(d.toks); j++ {
+	for j := e; j < len(d.toks); j++ { // a match may end on its "?"
 		t := &d.toks[j]
 		if t.flags&fSentEnd != 0 {
 			if d.buf[t.ns] == '?' {

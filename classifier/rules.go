@@ -335,6 +335,9 @@ func (b *builder) parsePattern(ri int32, src string) error {
 		b.rs.regexes = append(b.rs.regexes, regexRule{rule: ri, re: re})
 		return nil
 	}
+	if err := b.checkPattern(ri, src); err != nil {
+		return err
+	}
 	var p pattern
 	p.rule = ri
 	gap := 0
@@ -381,6 +384,9 @@ func (b *builder) parsePattern(ri int32, src string) error {
 				return fmt.Errorf("pattern %q: %q is not one word (write words apart, with | only between alternatives)", src, alt)
 			}
 			e.ids = append(e.ids, b.wordID(toks[0]))
+			for _, w := range b.rewrites(ri, toks[0]) {
+				e.ids = append(e.ids, b.wordID(w))
+			}
 		}
 		slices.Sort(e.ids)
 		e.ids = slices.Compact(e.ids)
@@ -394,6 +400,72 @@ func (b *builder) parsePattern(ri int32, src string) error {
 	}
 	b.rs.patterns = append(b.rs.patterns, p)
 	return nil
+}
+
+// checkPattern rejects constructs of a word pattern that parse but can
+// never match as written: a choice whose options are phrases ("need
+// to|have to" reads as need, to|have, to), the bare gap "..", and words
+// the normaliser rewrites into several words before matching ("pls" ->
+// "por favor"); a word rewritten into one word ("fibra" -> "internet")
+// is matched by what it becomes (see rewrites).
+func (b *builder) checkPattern(ri int32, src string) error {
+	parts := strings.Fields(src)
+	word := func(i int) string { // the single word of part i, "" for gaps and choices
+		if i < 0 || i >= len(parts) || strings.Contains(parts[i], "|") || strings.HasPrefix(parts[i], "..") {
+			return ""
+		}
+		return parts[i]
+	}
+	mask := b.rs.rules[ri].langMask
+	for i, part := range parts {
+		if part == ".." {
+			return fmt.Errorf("pattern %q: gap \"..\" needs a number (..N), or write ... for up to three words", src)
+		}
+		alts := strings.Split(part, "|")
+		if len(alts) > 1 {
+			for _, alt := range alts {
+				if alt != "" && (alt == word(i-1) || alt == word(i+1)) {
+					return fmt.Errorf("pattern %q: %q repeats %q beside it: a choice of several words is not supported; write one pattern per phrase", src, part, alt)
+				}
+			}
+		}
+		for _, alt := range alts {
+			if alt == "" || strings.HasSuffix(alt, "*") || strings.HasPrefix(alt, "<") {
+				continue
+			}
+			toks := b.foldTokens(alt)
+			if len(toks) != 1 {
+				continue
+			}
+			for l := range 2 {
+				if mask&(1<<l) == 0 {
+					continue
+				}
+				if exp, ok := b.rs.langs[l].abbrev[toks[0]]; ok && len(exp) > 1 {
+					return fmt.Errorf("pattern %q: %q is rewritten to %q before matching, so it never matches; write %q", src, alt, strings.Join(exp, " "), strings.Join(exp, " "))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// rewrites returns the single words that the languages of rule ri
+// rewrite w into before matching ("fibra" -> "internet", "refunded" ->
+// "refund"), so that a pattern written with w matches the text it was
+// written for.
+func (b *builder) rewrites(ri int32, w string) []string {
+	var out []string
+	mask := b.rs.rules[ri].langMask
+	for l := range 2 {
+		if mask&(1<<l) == 0 {
+			continue
+		}
+		if exp, ok := b.rs.langs[l].abbrev[w]; ok && len(exp) == 1 && exp[0] != w {
+			out = append(out, exp[0])
+		}
+	}
+	return out
 }
 
 // addRule validates and compiles one rule spec.
