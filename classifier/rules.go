@@ -410,11 +410,11 @@ func (b *builder) parsePattern(ri int32, src string) error {
 // is matched by what it becomes (see rewrites).
 func (b *builder) checkPattern(ri int32, src string) error {
 	parts := strings.Fields(src)
-	word := func(i int) string { // the single word of part i, "" for gaps and choices
-		if i < 0 || i >= len(parts) || strings.Contains(parts[i], "|") || strings.HasPrefix(parts[i], "..") {
-			return ""
+	opts := func(i int) []string { // the options of part i, none for gaps
+		if i < 0 || i >= len(parts) || strings.HasPrefix(parts[i], "..") {
+			return nil
 		}
-		return parts[i]
+		return strings.Split(parts[i], "|")
 	}
 	mask := b.rs.rules[ri].langMask
 	for i, part := range parts {
@@ -424,7 +424,7 @@ func (b *builder) checkPattern(ri int32, src string) error {
 		alts := strings.Split(part, "|")
 		if len(alts) > 1 {
 			for _, alt := range alts {
-				if alt != "" && (alt == word(i-1) || alt == word(i+1)) {
+				if alt != "" && (repeats(alt, alts, opts(i-1)) || repeats(alt, alts, opts(i+1))) {
 					return fmt.Errorf("pattern %q: %q repeats %q beside it: a choice of several words is not supported; write one pattern per phrase", src, part, alt)
 				}
 			}
@@ -466,6 +466,22 @@ func (b *builder) rewrites(ri int32, w string) []string {
 		}
 	}
 	return out
+}
+
+// repeats reports whether option alt of choice alts repeats a word of
+// the element beside it the way a choice of phrases does: the element is
+// that one word ("need to|have to": to|have beside to), or a choice
+// holding alt in the same first or last place ("not been|hasnt been|yet
+// to be": been|hasnt beside been|yet). Adjacent choices that merely share
+// a word ("how do|can|long i|we|do") are a sequence of choices.
+func repeats(alt string, alts, beside []string) bool {
+	switch {
+	case len(beside) == 1:
+		return beside[0] == alt
+	case len(beside) > 1:
+		return alt == alts[0] && alt == beside[0] || alt == alts[len(alts)-1] && alt == beside[len(beside)-1]
+	}
+	return false
 }
 
 // addRule validates and compiles one rule spec.
