@@ -134,7 +134,11 @@ func TestMatchAgreesWithReference(t *testing.T) {
 		}
 	}
 	d := new(doc)
-	texts := matchCorpus(t, rs, 50000)
+	n := 50000
+	if raceEnabled || testing.Short() {
+		n = 5000
+	}
+	texts := matchCorpus(t, rs, n)
 	var hits int
 	for _, text := range texts {
 		for _, mask := range []uint8{maskES, maskEN, maskES | maskEN} {

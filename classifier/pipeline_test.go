@@ -126,6 +126,9 @@ func TestPipelineAgreesWithReference(t *testing.T) {
 	rs := c.rs.Load()
 	index := refIndex(rs)
 	n := 20000
+	if raceEnabled || testing.Short() {
+		n = 3000
+	}
 	if testing.Short() {
 		n = 2000
 	}
