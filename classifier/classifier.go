@@ -686,12 +686,19 @@ func (rs *ruleset) addFiredSpan(d *doc, ri int32, w float64, tok int32) {
 }
 
 // overlapsNonPraise reports whether a praise hit shares tokens with a
-// suggestion, complaint or irony hit.
+// suggestion, complaint or irony hit, unless the praise hit is the longer
+// one and contains it.
 func (rs *ruleset) overlapsNonPraise(d *doc, g hit) bool {
 	for _, h := range d.hits {
 		switch rs.rules[h.rule].class {
 		case clsSuggestion, clsComplaint, clsSarcasm:
 			if h.start <= g.end && g.start <= h.end {
+				if g.start <= h.start && h.end <= g.end && g.end-g.start > h.end-h.start {
+					// The praise is the longer, more specific reading that
+					// contains the other hit ("so good it should be
+					// illegal" holds "it should be"): it stands.
+					continue
+				}
 				if r := &rs.rules[h.rule]; r.negatable && r.class != clsSuggestion {
 					if _, neg := rs.negated(d, int(h.start), d.lang); neg {
 						continue

@@ -784,6 +784,12 @@ func (rs *ruleset) overlapsNonPraiseRef(d *doc, g hit) bool {
 		switch rs.rules[h.rule].class {
 		case clsSuggestion, clsComplaint, clsSarcasm:
 			if h.start <= g.end && g.start <= h.end {
+				if g.start <= h.start && h.end <= g.end && g.end-g.start > h.end-h.start {
+					// The praise is the longer, more specific reading that
+					// contains the other hit ("so good it should be
+					// illegal" holds "it should be"): it stands.
+					continue
+				}
 				if r := &rs.rules[h.rule]; r.negatable && r.class != clsSuggestion {
 					if _, neg := rs.negatedRef(d, int(h.start), d.lang); neg {
 						continue
