@@ -82,13 +82,10 @@ func ParseWeekday(s string) (time.Weekday, bool) {
 	return d, ok
 }
 
-// ParseClock reads "HH:MM" as a duration since midnight.
+// ParseClock reads "HH:MM" as a duration since midnight (Clock in minutes).
 func ParseClock(s string) (time.Duration, error) {
-	t, err := time.Parse("15:04", s)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not HH:MM", s)
-	}
-	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+	m, err := Clock(s)
+	return time.Duration(m) * time.Minute, err
 }
 
 func validateHours(k string, b BusinessHours) []error {
