@@ -97,10 +97,7 @@ func New(opts Options) (*App, error) {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	cfg := opts.Config
-	c, err := classifier.New(classifier.Options{
-		Brand: cfg.Brand, CEO: cfg.CEO,
-		RulesFile: cfg.Classifier.RulesFile, Threshold: cfg.Classifier.Threshold,
-	})
+	c, err := classifier.New(classifier.OptionsFrom(cfg))
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,12 @@ type Options struct {
 	Threshold float64
 }
 
+// OptionsFrom takes the classifier's options from the configuration: the
+// brand, the CEO, the company's rules file and the threshold.
+func OptionsFrom(cfg config.Config) Options {
+	return Options{Brand: cfg.Brand, CEO: cfg.CEO, RulesFile: cfg.Classifier.RulesFile, Threshold: cfg.Classifier.Threshold}
+}
+
 // Classifier judges texts. It is safe for concurrent use.
 type Classifier struct {
 	opts      Options

@@ -24,8 +24,7 @@ func newActionCmd(g *globals, name, short string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := loadConfigNoSources(cmd, g)
 			if err != nil {
-				printConfigError(cmd.ErrOrStderr(), err)
-				return exitError{code: 2}
+				return err
 			}
 			id := args[0]
 			_, recipient, _, ok := escucha.SplitAlertID(id)

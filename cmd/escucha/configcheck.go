@@ -16,8 +16,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := loadConfig(cmd, g, demo)
 			if err != nil {
-				printConfigError(cmd.ErrOrStderr(), err)
-				return exitError{code: 2}
+				return err
 			}
 			where := "built-in defaults"
 			if g.configFile != "" {

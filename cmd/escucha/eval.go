@@ -33,13 +33,9 @@ Presets: ` + strings.Join(eval.PresetNames, ", "),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfigNoSources(cmd, g)
 			if err != nil {
-				printConfigError(cmd.ErrOrStderr(), err)
-				return exitError{code: 2}
+				return err
 			}
-			c, err := classifier.New(classifier.Options{
-				Brand: cfg.Brand, CEO: cfg.CEO,
-				RulesFile: cfg.Classifier.RulesFile, Threshold: cfg.Classifier.Threshold,
-			})
+			c, err := classifier.New(classifier.OptionsFrom(cfg))
 			if err != nil {
 				return err
 			}

@@ -24,13 +24,14 @@ func newReplayCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfigNoSources(cmd, g)
 			if err != nil {
-				printConfigError(cmd.ErrOrStderr(), err)
-				return exitError{code: 2}
+				return err
 			}
 			if rules == "" {
 				rules = cfg.Classifier.RulesFile
 			}
-			c, err := classifier.New(classifier.Options{Brand: cfg.Brand, CEO: cfg.CEO, RulesFile: rules, Threshold: cfg.Classifier.Threshold})
+			opts := classifier.OptionsFrom(cfg)
+			opts.RulesFile = rules
+			c, err := classifier.New(opts)
 			if err != nil {
 				return err
 			}

@@ -21,8 +21,7 @@ While the daemon runs it answers over NATS; otherwise the store is read directly
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfigNoSources(cmd, g)
 			if err != nil {
-				printConfigError(cmd.ErrOrStderr(), err)
-				return exitError{code: 2}
+				return err
 			}
 			ctx := cmd.Context()
 			st, nc, err := openStoreOrDaemon(ctx, cfg)

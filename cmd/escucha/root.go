@@ -55,15 +55,25 @@ func addConfigFlags(cmd *cobra.Command) {
 	f.String("language", "", "es or en (language)")
 }
 
-// loadConfig loads the configuration for a command.
+// loadConfig loads the configuration for a command. On a problem it
+// prints every error, one per line, and returns an exit code of 2.
 func loadConfig(cmd *cobra.Command, g *globals, demo bool) (config.Config, error) {
-	return config.Load(config.LoadOptions{File: g.configFile, Flags: cmd.Flags(), Demo: demo})
+	return configOrExit(cmd, config.LoadOptions{File: g.configFile, Flags: cmd.Flags(), Demo: demo})
 }
 
 // loadConfigNoSources loads the configuration for commands that only read
 // the store or talk to the daemon, which need no source.
 func loadConfigNoSources(cmd *cobra.Command, g *globals) (config.Config, error) {
-	return config.Load(config.LoadOptions{File: g.configFile, Flags: cmd.Flags(), AllowNoSources: true})
+	return configOrExit(cmd, config.LoadOptions{File: g.configFile, Flags: cmd.Flags(), AllowNoSources: true})
+}
+
+func configOrExit(cmd *cobra.Command, opts config.LoadOptions) (config.Config, error) {
+	cfg, err := config.Load(opts)
+	if err != nil {
+		printConfigError(cmd.ErrOrStderr(), err)
+		return cfg, exitError{code: 2}
+	}
+	return cfg, nil
 }
 
 // newLogger builds the daemon's logger from config; logs go to w.

@@ -22,8 +22,7 @@ with no credentials and prints every alert it publishes; the first one within se
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd, g, demo)
 			if err != nil {
-				printConfigError(cmd.ErrOrStderr(), err)
-				return exitError{code: 2}
+				return err
 			}
 			log := newLogger(cmd.ErrOrStderr(), cfg.Log)
 			opts := app.Options{Config: cfg, Logger: log}
