@@ -56,12 +56,12 @@ func (c Config) Validate() error {
 		for _, one := range strings.Split(c.NATS.URL, ",") {
 			u, err := url.Parse(strings.TrimSpace(one))
 			if err != nil || u.Host == "" || !slices.Contains([]string{"nats", "tls", "ws", "wss"}, u.Scheme) {
-				add("nats.url", redactURL(c.NATS.URL), ErrInvalid, "use nats://host:4222 (comma-separated for a cluster)")
+				add("nats.url", RedactURL(c.NATS.URL), ErrInvalid, "use nats://host:4222 (comma-separated for a cluster)")
 				break
 			}
 			if u.User != nil {
 				if _, has := u.User.Password(); has {
-					add("nats.url", redactURL(c.NATS.URL), ErrInvalid, "do not put a password in the URL; use nats.password.env or nats.password.file")
+					add("nats.url", RedactURL(c.NATS.URL), ErrInvalid, "do not put a password in the URL; use nats.password.env or nats.password.file")
 					break
 				}
 			}
@@ -282,14 +282,26 @@ func validHandle(s string) bool {
 	return true
 }
 
-// redactURL hides any password in a URL before it reaches a message.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+// RedactURL hides the credentials of a URL, or of each URL of a
+// comma-separated list (a NATS cluster), before it reaches a message or a
+// log: a password becomes "xxxxx", and so does a bare user part, which may
+// be a token. An unparsable URL is not echoed at all.
+func RedactURL(s string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "<unparsable url>"
+			continue
+		}
+		if u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			} else {
+				u.User = url.User("xxxxx")
+			}
+		}
+		parts[i] = u.String()
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
+	return strings.Join(parts, ",")
 }

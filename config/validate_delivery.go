@@ -18,7 +18,7 @@ func (c Config) validateDelivery() []error {
 	}
 	d := c.Delivery
 	if d.Ntfy.URL != "" && !httpURL(d.Ntfy.URL) {
-		add("delivery.ntfy.url", redactURL(d.Ntfy.URL), ErrInvalid, "an absolute http(s) URL such as https://ntfy.sh")
+		add("delivery.ntfy.url", RedactURL(d.Ntfy.URL), ErrInvalid, "an absolute http(s) URL such as https://ntfy.sh")
 	}
 	if err := checkSecret(d.Ntfy.Token); err != nil {
 		add("delivery.ntfy.token", nil, err, "")
@@ -34,7 +34,7 @@ func (c Config) validateDelivery() []error {
 	}
 	if d.WebsocketURL != "" {
 		if u, err := url.Parse(d.WebsocketURL); err != nil || u.Host == "" || (u.Scheme != "ws" && u.Scheme != "wss") || u.User != nil {
-			add("delivery.websocket_url", redactURL(d.WebsocketURL), ErrInvalid, "a ws:// or wss:// URL without credentials")
+			add("delivery.websocket_url", RedactURL(d.WebsocketURL), ErrInvalid, "a ws:// or wss:// URL without credentials")
 		}
 	}
 	w := d.Webpush
@@ -72,7 +72,7 @@ func (c Config) validateDelivery() []error {
 		}
 		if wh := r.Webhook; wh != nil {
 			if !httpURL(wh.URL) {
-				add(k+".webhook.url", redactURL(wh.URL), ErrInvalid, "an absolute http(s) URL")
+				add(k+".webhook.url", RedactURL(wh.URL), ErrInvalid, "an absolute http(s) URL")
 			}
 			if err := checkSecret(wh.Secret); err != nil {
 				add(k+".webhook.secret", nil, err, "")

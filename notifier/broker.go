@@ -226,35 +226,13 @@ func connectExternal(ctx context.Context, nc config.NATS, logger *slog.Logger) (
 	}
 	conn, err := nats.Connect(nc.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("connect to NATS %s: %w", redactURLs(nc.URL), err)
+		return nil, fmt.Errorf("connect to NATS %s: %w", config.RedactURL(nc.URL), err)
 	}
 	b.nc = conn
 	if !conn.IsConnected() {
-		logger.Warn("NATS not reachable yet; retrying in the background", "url", redactURLs(nc.URL))
+		logger.Warn("NATS not reachable yet; retrying in the background", "url", config.RedactURL(nc.URL))
 	}
 	return b, nil
-}
-
-// redactURLs hides the passwords of a comma-separated list of NATS URLs.
-func redactURLs(s string) string {
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		u, err := url.Parse(strings.TrimSpace(p))
-		if err != nil {
-			parts[i] = "<unparsable url>"
-			continue
-		}
-		if u.User != nil {
-			if _, has := u.User.Password(); has {
-				u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			} else {
-				// A bare user part may be a token.
-				u.User = url.User("xxxxx")
-			}
-		}
-		parts[i] = u.String()
-	}
-	return strings.Join(parts, ",")
 }
 
 // Conn returns the broker's client connection.

@@ -124,7 +124,7 @@ func TestStartBrokerExternalRetriesFirstConnect(t *testing.T) {
 
 func TestRedactURLs(t *testing.T) {
 	require.Equal(t, "nats://bob:xxxxx@a:4222,nats://xxxxx@b:4222,nats://c:4222",
-		redactURLs("nats://bob:s3cret@a:4222, nats://tok3n@b:4222,nats://c:4222"))
+		config.RedactURL("nats://bob:s3cret@a:4222, nats://tok3n@b:4222,nats://c:4222"))
 }
 
 func TestBrokerRestartKeepsStreams(t *testing.T) {
