@@ -92,7 +92,7 @@ func runContract(t *testing.T, newEnv func(t *testing.T) contractEnv) {
 		e := newEnv(t)
 		_, _, cur := drain(t, e.src, "")
 		a := e.post("@volta reembolso ya")
-		st := newMemStore()
+		st := newMemStore(t)
 		// A crash after the poll and before the commit polls again from the
 		// same cursor: the mention comes twice and is stored once.
 		for range 2 {

@@ -62,7 +62,7 @@ func TestDemoReplaysWithTimingAndLoops(t *testing.T) {
 			}
 		}
 
-		st := newMemStore()
+		st := newMemStore(t)
 		l := New(srcs, st, st, Options{})
 		runFor(t, l, 5*time.Second)
 		early := st.count()
@@ -102,7 +102,7 @@ func TestDemoSpeedAndFileErrors(t *testing.T) {
 		lines := []DemoLine{{At: 0, ID: "a", Handle: "h", Text: "x"}, {At: 100, ID: "b", Handle: "h", Text: "y"}}
 		d, err := NewDemoSource("demo", lines, 10, time.Second, nil)
 		require.NoError(t, err)
-		st := newMemStore()
+		st := newMemStore(t)
 		runFor(t, New([]Source{d}, st, st, Options{}), 11*time.Second)
 		require.Equal(t, 2, countCycle0(st), "speed 10 replays 100 s in 10 s")
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escucha/escucha"
+	"github.com/escucha/escucha/store"
 )
 
 // pollLog records when and with which cursor a source was polled.
@@ -72,7 +73,7 @@ func TestRunnerRateLimitWaitsUntilResetAndKeepsCursor(t *testing.T) {
 				return Page{Mentions: []escucha.Mention{mention("x", "2")}, Cursor: "c2"}, nil
 			}
 		}}
-		st := newMemStore()
+		st := newMemStore(t)
 		l := New([]Source{src}, st, st, Options{Registerer: prometheus.NewRegistry()})
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
@@ -116,7 +117,7 @@ func TestRunnerTransientBackoffGrowsCapsAndResets(t *testing.T) {
 			}
 			return Page{Cursor: "c" + strconv.Itoa(n)}, nil
 		}}
-		st := newMemStore()
+		st := newMemStore(t)
 		l := New([]Source{src}, st, st, Options{MaxBackoff: 10 * time.Second})
 		runFor(t, l, 2*time.Minute)
 		at, _ := log.snapshot()
@@ -143,7 +144,7 @@ func TestRunnerSinkFailureKeepsCursor(t *testing.T) {
 			log.add(c)
 			return Page{Mentions: []escucha.Mention{mention("s", "a")}, Cursor: "next"}, nil
 		}}
-		st := newMemStore()
+		st := newMemStore(t)
 		st.failNext = 2
 		l := New([]Source{src}, st, st, Options{})
 		runFor(t, l, 10*time.Second)
@@ -168,7 +169,7 @@ func TestRunnerMorePollsImmediatelyAndDeliversEmptyPagesWithCursor(t *testing.T)
 				return Page{}, nil // nothing new, nothing to deliver
 			}
 		}}
-		st := newMemStore()
+		st := newMemStore(t)
 		l := New([]Source{src}, st, st, Options{})
 		runFor(t, l, 90*time.Second)
 		at, cursors := log.snapshot()
@@ -189,7 +190,7 @@ func TestRunnerUnauthorizedAndQuotaWaitLong(t *testing.T) {
 					log.add(c)
 					return Page{}, fmt.Errorf("api: %w", sentinel)
 				}}
-				st := newMemStore()
+				st := newMemStore(t)
 				l := New([]Source{src}, st, st, Options{})
 				runFor(t, l, 3*time.Hour)
 				at, _ := log.snapshot()
@@ -217,7 +218,7 @@ func TestRunnerRecoversFromPanic(t *testing.T) {
 			}
 			return Page{Cursor: "ok"}, nil
 		}}
-		st := newMemStore()
+		st := newMemStore(t)
 		l := New([]Source{src}, st, st, Options{})
 		runFor(t, l, 2*time.Second)
 		h := l.Health()[0]
@@ -235,8 +236,9 @@ func TestRunnerCursorLoadRetriedAndCancelStops(t *testing.T) {
 			<-ctx.Done() // a poll in flight when the daemon stops
 			return Page{}, ctx.Err()
 		}}
-		st := newMemStore()
-		st.cursors["s"] = "stored"
+		st := newMemStore(t)
+		_, err := st.st.Commit(t.Context(), store.Batch{Source: "s", Cursor: "stored"})
+		require.NoError(t, err)
 		st.cursorErr = errors.New("store not open")
 		l := New([]Source{src}, st, st, Options{})
 		require.False(t, l.Ready())

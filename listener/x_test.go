@@ -237,7 +237,7 @@ func TestXRunnerRateLimitAndTransientErrors(t *testing.T) {
 		src := newXSource(t, "http://x.invalid", xs.Client(), func(s *config.Source) {
 			s.X.MentionAccounts, s.X.ReplyAccounts = []string{"volta"}, []string{"volta"}
 		})
-		st := newMemStore()
+		st := newMemStore(t)
 		var logs bytes.Buffer
 		l := New([]Source{src}, st, st, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		ctx, cancel := context.WithCancel(t.Context())
