@@ -442,7 +442,7 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 		}
 	}
 	for _, rr := range rs.regexes {
-		if rs.rules[rr.rule].langMask&mask == 0 {
+		if rs.rules[rr.rule].langMask&mask == 0 || !guardPasses(rr.guard, d.buf) {
 			continue
 		}
 		for _, m := range rr.re.FindAllIndex(d.buf, 4) {

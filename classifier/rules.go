@@ -133,6 +133,9 @@ type idInfo struct {
 type regexRule struct {
 	rule int32
 	re   *regexp.Regexp
+	// guard holds literals of which every match contains one (see
+	// regexGuard); nil runs the expression on every text.
+	guard [][]byte
 }
 
 // langData is what one language adds to the normaliser and the engine.
@@ -332,7 +335,7 @@ func (b *builder) parsePattern(ri int32, src string) error {
 		if err != nil {
 			return fmt.Errorf("pattern %q: %w", src, err)
 		}
-		b.rs.regexes = append(b.rs.regexes, regexRule{rule: ri, re: re})
+		b.rs.regexes = append(b.rs.regexes, regexRule{rule: ri, re: re, guard: regexGuard(strings.TrimSpace(rest))})
 		return nil
 	}
 	if err := b.checkPattern(ri, src); err != nil {
