@@ -294,6 +294,7 @@ func (rs *ruleset) expand(d *doc, l int) {
 						b |= rs.idBits[idCaps]
 					}
 					e := &d.ents[nt.ent]
+					d.guard |= e.guard
 					ids = append(ids, d.cids[e.ids0:e.pre1]...)
 					b |= e.bitsW
 					for _, k := range d.ckeys[e.keys0:e.keys1] {

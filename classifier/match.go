@@ -48,6 +48,7 @@ func (rs *ruleset) lookup(d *doc) {
 	sent := int32(0)
 	lastCon := [2]int32{-1, -1}
 	stamp, gen := d.stamp, d.gen
+	var guard uint64
 	for i := range toks {
 		idAt[i] = int32(len(ids))
 		t := &toks[i]
@@ -75,7 +76,9 @@ func (rs *ruleset) lookup(d *doc) {
 				b |= rs.stampID(d, id)
 			}
 		}
-		if t.kind != kURL {
+		if t.kind == kURL {
+			guard |= rs.urlGuard
+		} else {
 			if t.flags&fCaps != 0 {
 				ids = append(ids, idCaps)
 				b |= rs.stampID(d, idCaps)
@@ -84,6 +87,7 @@ func (rs *ruleset) lookup(d *doc) {
 				t.ent = rs.entry(d, d.buf[t.ns:t.ne])
 			}
 			e := &d.ents[t.ent]
+			guard |= e.guard
 			end, kend := e.pre0, e.keysV
 			if t.kind == kWord {
 				end, kend = e.pre1, e.keys1
@@ -137,6 +141,7 @@ func (rs *ruleset) lookup(d *doc) {
 	d.ids, d.idAt, d.tbits, d.sent, d.sentPers = ids, idAt, tbits, sents, sentPers
 	d.personal, d.stops, d.endings, d.abbrev = personal, stops, endings, abbrev
 	d.lastCon = lastCon
+	d.guard = guard
 }
 
 // stampID stamps id and the alternative sets it belongs to present and
@@ -160,12 +165,13 @@ func grow[T any](s []T, n int) []T {
 
 // tokEntry is what the rules know about one folded token.
 type tokEntry struct {
-	vid    int32 // vocabulary id, -1 if none
-	stop   uint8 // stop word of es (1) / en (2)
-	abbrev uint8 // language mask: the token is an abbreviation there
-	suffix uint8 // ends like a word of es (1) / en (2) (five bytes or more)
-	bitsV  uint8 // id bits of the vocabulary id
-	bitsW  uint8 // id bits of the vocabulary and prefix ids
+	guard  uint64 // expressions whose guard pieces the token contains (see tokenGuard)
+	vid    int32  // vocabulary id, -1 if none
+	stop   uint8  // stop word of es (1) / en (2)
+	abbrev uint8  // language mask: the token is an abbreviation there
+	suffix uint8  // ends like a word of es (1) / en (2) (five bytes or more)
+	bitsV  uint8  // id bits of the vocabulary id
+	bitsW  uint8  // id bits of the vocabulary and prefix ids
 	// doc.cids[ids0:pre0] is the vocabulary id (none or one),
 	// doc.cids[pre0:pre1] the prefix ids; doc.ckeys[keys0:keysV] and
 	// [keysV:keys1] are their presence keys (the ids and the alternative
@@ -228,6 +234,7 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 	if len(w) >= 5 {
 		e.suffix = uint8(hasSuffix(w, esEndings) | hasSuffix(w, enEndings)<<1)
 	}
+	e.guard = rs.tokenGuard(w)
 	e.pre0 = int32(len(d.cids))
 	if len(w) >= 2 {
 		lens := rs.preLens[uint16(w[0])<<8|uint16(w[1])]
@@ -441,8 +448,9 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 			}
 		}
 	}
-	for _, rr := range rs.regexes {
-		if rs.rules[rr.rule].langMask&mask == 0 || !guardPasses(rr.guard, d.buf) {
+	for k := range rs.regexes {
+		rr := &rs.regexes[k]
+		if rs.rules[rr.rule].langMask&mask == 0 || !rs.mayRun(d, k) {
 			continue
 		}
 		for _, m := range rr.re.FindAllIndex(d.buf, 4) {

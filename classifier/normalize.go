@@ -66,6 +66,7 @@ type doc struct {
 	abbrev   uint8    // languages in which some word is an abbreviation
 	stops    [2]int   // stop words of one language only, es and en
 	endings  [2]int   // words with an ending (or accent) typical of es, en
+	guard    uint64   // OR of the tokens' guard bits (tokEntry.guard), set by lookup and expand
 	hits     []hit
 	fired    []fired
 	spans    []span

@@ -114,6 +114,80 @@ func requiredLiterals(re *syntax.Regexp) ([]string, bool) {
 	return nil, false
 }
 
+// maxTokenGuards is how many expressions get a token guard bit (one bit
+// of a uint64 each); later ones are guarded by bytes.Contains alone.
+const maxTokenGuards = 64
+
+// guardPiece returns the longest space-free run of a guard literal, and
+// false when it has none. The folded text is the tokens' folded bytes,
+// each followed by one space, so a run without spaces can only occur
+// inside one token: when no token of a text contains the piece, the text
+// cannot contain the literal. That lets lookup answer the guards from the
+// token cache, once per distinct word, instead of scanning every text
+// for every literal.
+func guardPiece(lit []byte) ([]byte, bool) {
+	var best []byte
+	for _, p := range bytes.Split(lit, []byte{' '}) {
+		if len(p) > len(best) {
+			best = p
+		}
+	}
+	return best, len(best) > 0
+}
+
+// compileTokenGuards fills rs.guardPieces and rs.guardAlways from the
+// first maxTokenGuards expressions' guards.
+func (rs *ruleset) compileTokenGuards() {
+	rs.guardPieces = rs.guardPieces[:0]
+	rs.guardAlways = 0
+	for k, rr := range rs.regexes {
+		if k >= maxTokenGuards {
+			break
+		}
+		if rr.guard == nil {
+			rs.guardAlways |= 1 << k
+			continue
+		}
+		for _, l := range rr.guard {
+			p, ok := guardPiece(l)
+			if !ok {
+				rs.guardAlways |= 1 << k
+				continue
+			}
+			rs.guardPieces = append(rs.guardPieces, guardPieceOf{bit: 1 << k, piece: p})
+		}
+	}
+	rs.urlGuard = rs.tokenGuard([]byte("<url>"))
+}
+
+// guardPieceOf is one guard piece and the bit of its expression.
+type guardPieceOf struct {
+	bit   uint64
+	piece []byte
+}
+
+// tokenGuard returns the bits of the expressions one of whose guard
+// pieces folded token w contains.
+func (rs *ruleset) tokenGuard(w []byte) uint64 {
+	var g uint64
+	for _, p := range rs.guardPieces {
+		if g&p.bit == 0 && len(w) >= len(p.piece) && bytes.Contains(w, p.piece) {
+			g |= p.bit
+		}
+	}
+	return g
+}
+
+// mayRun reports whether expression k of rs.regexes can match d.buf: its
+// token guard bit (set by lookup from the tokens' pieces) and then its
+// literals.
+func (rs *ruleset) mayRun(d *doc, k int) bool {
+	if k < maxTokenGuards && (d.guard|rs.guardAlways)&(1<<k) == 0 {
+		return false
+	}
+	return guardPasses(rs.regexes[k].guard, d.buf)
+}
+
 // guardPasses reports whether text contains one of the guard's literals
 // (always true for a nil guard).
 func guardPasses(guard [][]byte, text []byte) bool {

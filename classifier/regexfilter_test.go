@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -46,16 +47,59 @@ func TestRegexGuardIsExact(t *testing.T) {
 		"para las 9 dijeron y ya son las 11",
 	}
 	n := 0
+	d := new(doc)
 	for _, rs := range []*ruleset{c.rs.Load()} {
-		for _, rr := range rs.regexes {
+		for k, rr := range rs.regexes {
 			for _, tx := range texts {
 				if rr.re.MatchString(tx) {
 					n++
 					require.True(t, guardPasses(rr.guard, []byte(tx)), "%s on %q", rr.re, tx)
+				}
+				// The token guard, on the folded text the expression runs on.
+				rs.normalize(d, tx, "")
+				if rr.re.Match(d.buf) {
+					require.True(t, rs.mayRun(d, k), "token guard of %s on %q", rr.re, d.buf)
 				}
 			}
 			require.NotNil(t, rr.guard, "built-in expression %s has no guard: it runs on every text", rr.re)
 		}
 	}
 	require.Positive(t, n)
+}
+
+// TestTokenGuardPieces checks that a text is skipped only when no token
+// holds a piece of the guard, including pieces inside longer tokens and
+// tokens the normaliser writes itself ("<url>").
+func TestTokenGuardPieces(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	rs := new(ruleset)
+	*rs = *c.rs.Load()
+	rs.regexes = nil
+	for _, expr := range []string{`\bpaid for \d`, `_ceo\b`, `url> x`, `\bwait\b`} {
+		rs.regexes = append(rs.regexes, regexRule{re: regexp.MustCompile(expr), guard: regexGuard(expr)})
+	}
+	rs.compileTokenGuards()
+	cases := []struct {
+		text string
+		want uint64 // expressions that may run
+	}{
+		{"I paid for 3 nights", 1 << 0},
+		{"unpaid stuff", 1 << 0}, // "paid" inside "unpaid": the literal check decides
+		{"@acme_ceo hi", 1 << 1},
+		{"see https://x.y x", 1 << 2},
+		{"awaiting", 1 << 3},
+		{"nothing here", 0},
+	}
+	d := new(doc)
+	for _, c := range cases {
+		rs.normalize(d, c.text, "en")
+		var got uint64
+		for k := range rs.regexes {
+			if k < maxTokenGuards && (d.guard|rs.guardAlways)&(1<<k) != 0 {
+				got |= 1 << k
+			}
+		}
+		require.Equal(t, c.want, got, "%q", c.text)
+	}
 }

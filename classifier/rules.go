@@ -162,13 +162,19 @@ type ruleset struct {
 	mids     []int32  // alternatives of elements with several
 	elemOf   []int32  // presence keys set by ids (see idInfo)
 	regexes  []regexRule
-	langs    [2]langData
-	negator  []uint8 // by id: language mask of negators
-	contrast []uint8 // by id: language mask of contrast words
-	person   []uint8 // by id: first or second person words
-	leadin   []uint8 // by id: words that may come before a clause-initial pattern
-	idBits   []uint8 // by id: the four above as one byte (bNeg, bCon, bPerson, bLeadin)
-	hasEnt   bool
+	// Token guards of the expressions (see compileTokenGuards): the
+	// pieces tokens are checked for, the expressions without one, and
+	// the bits of the "<url>" token.
+	guardPieces []guardPieceOf
+	guardAlways uint64
+	urlGuard    uint64
+	langs       [2]langData
+	negator     []uint8 // by id: language mask of negators
+	contrast    []uint8 // by id: language mask of contrast words
+	person      []uint8 // by id: first or second person words
+	leadin      []uint8 // by id: words that may come before a clause-initial pattern
+	idBits      []uint8 // by id: the four above as one byte (bNeg, bCon, bPerson, bLeadin)
+	hasEnt      bool
 }
 
 // Special ids of token kinds.
@@ -786,6 +792,7 @@ func yamlLine(err error) int {
 func (b *builder) finish() *ruleset {
 	rs := b.rs
 	rs.compileCands()
+	rs.compileTokenGuards()
 	for i := range rs.rules {
 		rs.rules[i].quoted = string(appendJSONString(nil, rs.rules[i].id))
 	}
