@@ -165,7 +165,7 @@ func grow[T any](s []T, n int) []T {
 
 // tokEntry is what the rules know about one folded token.
 type tokEntry struct {
-	guard  uint64 // expressions whose guard pieces the token contains (see tokenGuard)
+	guard  uint64 // guard steps a piece of which the token contains (see tokenGuard)
 	vid    int32  // vocabulary id, -1 if none
 	stop   uint8  // stop word of es (1) / en (2)
 	abbrev uint8  // language mask: the token is an abbreviation there
@@ -449,10 +449,10 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 		}
 	}
 	for k := range rs.regexes {
-		rr := &rs.regexes[k]
-		if rs.rules[rr.rule].langMask&mask == 0 || !rs.mayRun(d, k) {
+		if !rs.mayRun(d, k, mask) {
 			continue
 		}
+		rr := &rs.regexes[k]
 		for _, m := range rr.re.FindAllIndex(d.buf, 4) {
 			s, e := d.tokAt(int32(m[0]), int32(m[1]))
 			if s >= 0 {

@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"bytes"
+	"math/bits"
 	"regexp/syntax"
 	"slices"
 )
@@ -9,122 +10,172 @@ import (
 // A regular expression rule runs over the whole folded text, and Go's
 // regexp has no literal prefix to skip ahead with when a pattern starts
 // with \b or a class, so an unguarded "re:" pattern costs more than every
-// word pattern together. requiredLiterals finds, from the expression's
-// syntax tree, a few strings of which every match must contain at least
-// one; match runs the expression only when the text contains one of them
-// (bytes.Contains, which is vectorised). The guard is exact: it skips a
-// text only when the expression cannot match it.
+// word pattern together. regexGuard finds, from the expression's syntax
+// tree, a sequence of steps, each a few strings, such that every match
+// contains a string of the first step, then (after it) one of the second,
+// and so on; match runs the expression only when the text holds such a
+// sequence. The guard is exact: it skips a text only when the expression
+// cannot match it. Two levels check it: lookup collects, from the token
+// cache, which steps have a piece inside some token of the text (one OR
+// per token, see tokenGuard), and only then are the literals searched in
+// order (guardPasses).
 
 // minGuardLen is the shortest literal worth guarding with: a one-byte
 // guard ("a") is in nearly every text and saves nothing.
 const minGuardLen = 2
 
-// maxGuardAlts bounds the number of alternatives a guard may hold.
+// maxGuardAlts bounds the number of alternatives a step may hold.
 const maxGuardAlts = 16
 
-// regexGuard returns the literals guarding expr, or nil when no useful
-// guard exists (the expression then runs on every text).
-func regexGuard(expr string) [][]byte {
+// guardStep is a set of literals of which a match holds one.
+type guardStep [][]byte
+
+// regexGuard returns the steps guarding expr, or nil when no useful guard
+// exists (the expression then runs on every text).
+func regexGuard(expr string) []guardStep {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
 	}
-	lits, ok := requiredLiterals(re.Simplify())
-	if !ok || len(lits) == 0 || len(lits) > maxGuardAlts {
+	seq := requiredSeq(re.Simplify())
+	if len(seq) == 0 {
 		return nil
 	}
-	out := make([][]byte, 0, len(lits))
-	for _, l := range lits {
-		if len(l) < minGuardLen {
-			return nil
+	out := make([]guardStep, 0, len(seq))
+	for _, st := range seq {
+		g := make(guardStep, 0, len(st))
+		for _, l := range st {
+			g = append(g, []byte(l))
 		}
-		out = append(out, []byte(l))
+		out = append(out, g)
 	}
 	return out
 }
 
-// requiredLiterals returns strings of which every match of re contains at
-// least one, and false when it cannot say. Case-insensitive literals give
-// no guard (the folded text is lower case, but the pattern may ask for
-// either case).
-func requiredLiterals(re *syntax.Regexp) ([]string, bool) {
+// usable reports whether a step can guard: a few literals, none too short.
+func usable(st []string) bool {
+	if len(st) == 0 || len(st) > maxGuardAlts {
+		return false
+	}
+	for _, l := range st {
+		if len(l) < minGuardLen {
+			return false
+		}
+	}
+	return true
+}
+
+// stepScore ranks steps: longer shortest strings first, then fewer of them.
+func stepScore(st []string) int {
+	m := -1
+	for _, l := range st {
+		if m < 0 || len(l) < m {
+			m = len(l)
+		}
+	}
+	return m*4 - len(st)
+}
+
+// requiredSeq returns steps, in text order, that every match of re holds:
+// a string of the first step, then after its end a string of the second,
+// and so on; steps that cannot be told are left out (an empty sequence
+// requires nothing). Case-insensitive literals give no step (the folded
+// text is lower case, but the pattern may ask for either case).
+func requiredSeq(re *syntax.Regexp) [][]string {
 	switch re.Op {
 	case syntax.OpLiteral:
 		if re.Flags&syntax.FoldCase != 0 {
-			return nil, false
+			return nil
 		}
-		return []string{string(re.Rune)}, true
-	case syntax.OpCapture:
-		return requiredLiterals(re.Sub[0])
-	case syntax.OpPlus:
-		return requiredLiterals(re.Sub[0])
+		if st := []string{string(re.Rune)}; usable(st) {
+			return [][]string{st}
+		}
+		return nil
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredSeq(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Min < 1 {
-			return nil, false
+			return nil
 		}
-		return requiredLiterals(re.Sub[0])
+		return requiredSeq(re.Sub[0])
 	case syntax.OpAlternate:
+		// Every match is a match of one alternative: the union of one
+		// step of each alternative is a step.
 		var all []string
 		for _, s := range re.Sub {
-			l, ok := requiredLiterals(s)
-			if !ok {
-				return nil, false
-			}
-			all = append(all, l...)
-		}
-		slices.Sort(all)
-		return slices.Compact(all), true
-	case syntax.OpConcat:
-		// Adjacent literals join into one longer literal; of the parts
-		// that give a guard, keep the one whose shortest string is longest.
-		var best []string
-		score := func(ls []string) int {
-			m := -1
-			for _, l := range ls {
-				if m < 0 || len(l) < m {
-					m = len(l)
+			var best []string
+			for _, st := range requiredSeq(s) {
+				if best == nil || stepScore(st) > stepScore(best) {
+					best = st
 				}
 			}
-			return m*4 - len(ls) // longer strings first, then fewer of them
-		}
-		consider := func(ls []string) {
-			if len(ls) > 0 && (best == nil || score(ls) > score(best)) {
-				best = ls
+			if best == nil {
+				return nil
 			}
+			all = append(all, best...)
 		}
+		slices.Sort(all)
+		all = slices.Compact(all)
+		if !usable(all) {
+			return nil
+		}
+		return [][]string{all}
+	case syntax.OpConcat:
+		// The parts match consecutive stretches of the text, so their
+		// steps follow one another; adjacent literals join into one
+		// longer literal.
+		var seq [][]string
 		var run []rune
+		flush := func() {
+			if st := []string{string(run)}; len(run) > 0 && usable(st) {
+				seq = append(seq, st)
+			}
+			run = nil
+		}
 		for _, s := range re.Sub {
 			if s.Op == syntax.OpLiteral && s.Flags&syntax.FoldCase == 0 {
 				run = append(run, s.Rune...)
 				continue
 			}
-			if len(run) > 0 {
-				consider([]string{string(run)})
-				run = nil
-			}
-			if ls, ok := requiredLiterals(s); ok {
-				consider(ls)
-			}
+			flush()
+			seq = append(seq, requiredSeq(s)...)
 		}
-		if len(run) > 0 {
-			consider([]string{string(run)})
-		}
-		return best, best != nil
+		flush()
+		return seq
 	}
-	return nil, false
+	return nil
 }
 
-// maxTokenGuards is how many expressions get a token guard bit (one bit
-// of a uint64 each); later ones are guarded by bytes.Contains alone.
+// guardPasses reports whether text holds the guard's steps in order
+// (always true for a nil guard). Each step is searched from the earliest
+// end of the previous step's literals, which is never after the end of
+// the literal a match holds, so no matching text is skipped.
+func guardPasses(guard []guardStep, text []byte) bool {
+	from := 0
+	for _, st := range guard {
+		end := -1
+		for _, l := range st {
+			if i := bytes.Index(text[from:], l); i >= 0 && (end < 0 || from+i+len(l) < end) {
+				end = from + i + len(l)
+			}
+		}
+		if end < 0 {
+			return false
+		}
+		from = end
+	}
+	return true
+}
+
+// maxTokenGuards is how many guard steps get a token bit (one bit of a
+// uint64 each); steps without one are checked by guardPasses alone.
 const maxTokenGuards = 64
 
 // guardPiece returns the longest space-free run of a guard literal, and
 // false when it has none. The folded text is the tokens' folded bytes,
 // each followed by one space, so a run without spaces can only occur
-// inside one token: when no token of a text contains the piece, the text
-// cannot contain the literal. That lets lookup answer the guards from the
-// token cache, once per distinct word, instead of scanning every text
-// for every literal.
+// inside one token: when no token of a text contains a piece of any of a
+// step's literals, the text cannot hold the step.
 func guardPiece(lit []byte) ([]byte, bool) {
 	var best []byte
 	for _, p := range bytes.Split(lit, []byte{' '}) {
@@ -135,39 +186,78 @@ func guardPiece(lit []byte) ([]byte, bool) {
 	return best, len(best) > 0
 }
 
-// compileTokenGuards fills rs.guardPieces and rs.guardAlways from the
-// first maxTokenGuards expressions' guards.
-func (rs *ruleset) compileTokenGuards() {
-	rs.guardPieces = rs.guardPieces[:0]
-	rs.guardAlways = 0
-	for k, rr := range rs.regexes {
-		if k >= maxTokenGuards {
-			break
-		}
-		if rr.guard == nil {
-			rs.guardAlways |= 1 << k
-			continue
-		}
-		for _, l := range rr.guard {
-			p, ok := guardPiece(l)
-			if !ok {
-				rs.guardAlways |= 1 << k
-				continue
-			}
-			rs.guardPieces = append(rs.guardPieces, guardPieceOf{bit: 1 << k, piece: p})
-		}
-	}
-	rs.urlGuard = rs.tokenGuard([]byte("<url>"))
-}
-
-// guardPieceOf is one guard piece and the bit of its expression.
+// guardPieceOf is one guard piece and the bit of its step.
 type guardPieceOf struct {
 	bit   uint64
 	piece []byte
 }
 
-// tokenGuard returns the bits of the expressions one of whose guard
-// pieces folded token w contains.
+// compileTokenGuards gives guard steps token bits, first the best step of
+// every expression, then the others while bits last, and fills
+// rs.guardPieces and each expression's bits and languages.
+func (rs *ruleset) compileTokenGuards() {
+	rs.guardPieces = rs.guardPieces[:0]
+	next := 0
+	give := func(rr *regexRule, st guardStep) {
+		if next >= maxTokenGuards {
+			return
+		}
+		var pieces [][]byte
+		for _, l := range st {
+			p, ok := guardPiece(l)
+			if !ok {
+				return // a literal of spaces: no piece says the step is absent
+			}
+			pieces = append(pieces, p)
+		}
+		bit := uint64(1) << next
+		next++
+		rr.bits |= bit
+		for _, p := range pieces {
+			rs.guardPieces = append(rs.guardPieces, guardPieceOf{bit: bit, piece: p})
+		}
+	}
+	best := func(g []guardStep) int {
+		b := -1
+		for i, st := range g {
+			if b < 0 || guardStepScore(st) > guardStepScore(g[b]) {
+				b = i
+			}
+		}
+		return b
+	}
+	for k := range rs.regexes {
+		rr := &rs.regexes[k]
+		rr.bits = 0
+		rr.lang = rs.rules[rr.rule].langMask
+		if b := best(rr.guard); b >= 0 {
+			give(rr, rr.guard[b])
+		}
+	}
+	for k := range rs.regexes {
+		rr := &rs.regexes[k]
+		b := best(rr.guard)
+		for i, st := range rr.guard {
+			if i != b {
+				give(rr, st)
+			}
+		}
+	}
+	rs.urlGuard = rs.tokenGuard([]byte("<url>"))
+}
+
+func guardStepScore(st guardStep) int {
+	m := -1
+	for _, l := range st {
+		if m < 0 || len(l) < m {
+			m = len(l)
+		}
+	}
+	return m*4 - len(st)
+}
+
+// tokenGuard returns the bits of the guard steps a piece of which folded
+// token w contains.
 func (rs *ruleset) tokenGuard(w []byte) uint64 {
 	var g uint64
 	for _, p := range rs.guardPieces {
@@ -178,26 +268,20 @@ func (rs *ruleset) tokenGuard(w []byte) uint64 {
 	return g
 }
 
-// mayRun reports whether expression k of rs.regexes can match d.buf: its
-// token guard bit (set by lookup from the tokens' pieces) and then its
-// literals.
-func (rs *ruleset) mayRun(d *doc, k int) bool {
-	if k < maxTokenGuards && (d.guard|rs.guardAlways)&(1<<k) == 0 {
-		return false
-	}
-	return guardPasses(rs.regexes[k].guard, d.buf)
+// mayRun reports whether expression k of rs.regexes can match d.buf in a
+// text whose rule languages are mask: every guard step with a token bit
+// has a piece in some token (set by lookup), then the steps' literals are
+// found in order.
+func (rs *ruleset) mayRun(d *doc, k int, mask uint8) bool {
+	rr := &rs.regexes[k]
+	return rr.lang&mask != 0 && d.guard&rr.bits == rr.bits && guardPasses(rr.guard, d.buf)
 }
 
-// guardPasses reports whether text contains one of the guard's literals
-// (always true for a nil guard).
-func guardPasses(guard [][]byte, text []byte) bool {
-	if guard == nil {
-		return true
+// guardBits counts the token bits in use (for tests).
+func (rs *ruleset) guardBits() int {
+	var all uint64
+	for _, rr := range rs.regexes {
+		all |= rr.bits
 	}
-	for _, l := range guard {
-		if bytes.Contains(text, l) {
-			return true
-		}
-	}
-	return false
+	return bits.OnesCount64(all)
 }

@@ -1,7 +1,9 @@
 package classifier
 
 import (
+	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,27 +12,100 @@ import (
 func TestRegexGuard(t *testing.T) {
 	cases := []struct {
 		expr string
-		want []string // nil: no guard
+		want [][]string // nil: no guard
 	}{
-		{`\bpaid for [^.!?]{0,40}[.!?] *[a-z ]{0,30}\b(gets|getting|says) \d+`, []string{"paid for "}},
-		{`@[a-z0-9_]*_ceo\b|@ceo_[a-z0-9_]+\b`, []string{"_ceo", "ceo_"}},
-		{`\b(scheduled|due) \d{1,2}`, []string{"due", "scheduled"}},
-		{`\b\d+[^a-z0-9]{0,3}(week|weeks|month|months)[^a-z0-9]{1,3}wait\b`, []string{"wait"}},
-		{`\bantes\b[^.!?]{0,60}, no despues\b`, []string{", no despues"}},
+		{`\bpaid for [^.!?]{0,40}[.!?] *[a-z ]{0,30}\b(gets|getting|says) \d+`, [][]string{{"paid for "}, {"get", "says"}}},
+		{`@[a-z0-9_]*_ceo\b|@ceo_[a-z0-9_]+\b`, [][]string{{"_ceo", "ceo_"}}},
+		{`\b(scheduled|due) \d{1,2}`, [][]string{{"due", "scheduled"}}},
+		{`\b\d+[^a-z0-9]{0,3}(week|weeks|month|months)[^a-z0-9]{1,3}wait\b`, [][]string{{"month", "week"}, {"wait"}}},
+		{`\bantes\b[^.!?]{0,60}, no despues\b`, [][]string{{"antes"}, {", no despues"}}},
 		{`(?i)hello`, nil},
 		{`a|bc`, nil},     // a one-byte alternative guards nothing
 		{`\d+ (x)?`, nil}, // nothing required
-		{`(abc)*def`, []string{"def"}},
-		{`(ab){2}`, []string{"ab"}},
+		{`(abc)*def`, [][]string{{"def"}}},
+		{`(ab){2}`, [][]string{{"ab"}, {"ab"}}},
+		{`ab(?i)cd(?-i)ef`, [][]string{{"ab"}, {"ef"}}},
 	}
 	for _, c := range cases {
 		got := regexGuard(c.expr)
-		var s []string
-		for _, g := range got {
-			s = append(s, string(g))
+		var s [][]string
+		for _, st := range got {
+			var ls []string
+			for _, l := range st {
+				ls = append(ls, string(l))
+			}
+			s = append(s, ls)
 		}
 		require.Equal(t, c.want, s, c.expr)
 	}
+}
+
+// TestGuardStepsInOrder checks that the steps are searched in order,
+// each after the earliest end of the one before.
+func TestGuardStepsInOrder(t *testing.T) {
+	g := regexGuard(`\b\d+[^a-z0-9]{0,3}(week|weeks|month|months)[^a-z0-9]{1,3}wait\b`)
+	require.False(t, guardPasses(g, []byte("still waiting for my refund after 3 weeks ")))
+	require.True(t, guardPasses(g, []byte("a 3 weeks wait ")))
+	require.True(t, guardPasses(g, []byte("weeks of waiting and a 3 week wait ")))
+	g = []guardStep{{[]byte("abc"), []byte("ab")}, {[]byte("cd")}}
+	require.True(t, guardPasses(g, []byte("abcd")), "the earliest end of the first step counts")
+}
+
+// TestGuardNeverSkipsAMatch draws expressions and texts from a small
+// alphabet and checks that no text the expression matches is skipped,
+// neither by the literal steps on the text nor by the token bits and
+// steps on the folded text.
+func TestGuardNeverSkipsAMatch(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	base := c.rs.Load()
+	rng := rand.New(rand.NewPCG(3, 4))
+	atoms := []string{"ab", "ba", "a b", "b a", "aa", "bb", "ab ba", "[ab]", "[^a]", "\\b", "\\d", " ", "\\.", "a?", "(ab|ba)", "(aa|b b|ab)", "(ab)+", "(ba){2}", "b*", "(?:a b|bab)", "(?i)ab"}
+	expr := func() string {
+		var b strings.Builder
+		for range 1 + rng.IntN(5) {
+			b.WriteString(atoms[rng.IntN(len(atoms))])
+		}
+		if rng.IntN(4) == 0 {
+			b.WriteString("|")
+			b.WriteString(atoms[rng.IntN(len(atoms))])
+			b.WriteString(atoms[rng.IntN(len(atoms))])
+		}
+		return b.String()
+	}
+	text := func() string {
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = "aab b.1A"[rng.IntN(8)]
+		}
+		return string(b)
+	}
+	n := 0
+	d := new(doc)
+	for range 300 {
+		rs := new(ruleset)
+		*rs = *base
+		rs.regexes = nil
+		for range 4 {
+			e := expr()
+			rs.regexes = append(rs.regexes, regexRule{rule: 0, re: regexp.MustCompile(e), guard: regexGuard(e)})
+		}
+		rs.compileTokenGuards()
+		for range 200 {
+			tx := text()
+			rs.normalize(d, tx, "")
+			for k, rr := range rs.regexes {
+				if rr.re.MatchString(tx) {
+					require.True(t, guardPasses(rr.guard, []byte(tx)), "%s on %q", rr.re, tx)
+				}
+				if rr.re.Match(d.buf) {
+					n++
+					require.True(t, rs.mayRun(d, k, maskES|maskEN), "%s on folded %q", rr.re, d.buf)
+				}
+			}
+		}
+	}
+	require.Greater(t, n, 1000)
 }
 
 // TestRegexGuardIsExact checks that every built-in expression's guard
@@ -58,7 +133,7 @@ func TestRegexGuardIsExact(t *testing.T) {
 				// The token guard, on the folded text the expression runs on.
 				rs.normalize(d, tx, "")
 				if rr.re.Match(d.buf) {
-					require.True(t, rs.mayRun(d, k), "token guard of %s on %q", rr.re, d.buf)
+					require.True(t, rs.mayRun(d, k, maskES|maskEN), "token guard of %s on %q", rr.re, d.buf)
 				}
 			}
 			require.NotNil(t, rr.guard, "built-in expression %s has no guard: it runs on every text", rr.re)
@@ -95,8 +170,8 @@ func TestTokenGuardPieces(t *testing.T) {
 	for _, c := range cases {
 		rs.normalize(d, c.text, "en")
 		var got uint64
-		for k := range rs.regexes {
-			if k < maxTokenGuards && (d.guard|rs.guardAlways)&(1<<k) != 0 {
+		for k, rr := range rs.regexes {
+			if d.guard&rr.bits == rr.bits {
 				got |= 1 << k
 			}
 		}

@@ -133,9 +133,13 @@ type idInfo struct {
 type regexRule struct {
 	rule int32
 	re   *regexp.Regexp
-	// guard holds literals of which every match contains one (see
+	// guard holds the steps of literals every match holds in order (see
 	// regexGuard); nil runs the expression on every text.
-	guard [][]byte
+	guard []guardStep
+	// bits are the token bits of its guard steps (see
+	// compileTokenGuards); lang is its rule's language mask.
+	bits uint64
+	lang uint8
 }
 
 // langData is what one language adds to the normaliser and the engine.
@@ -163,10 +167,8 @@ type ruleset struct {
 	elemOf   []int32  // presence keys set by ids (see idInfo)
 	regexes  []regexRule
 	// Token guards of the expressions (see compileTokenGuards): the
-	// pieces tokens are checked for, the expressions without one, and
-	// the bits of the "<url>" token.
+	// pieces tokens are checked for and the bits of the "<url>" token.
 	guardPieces []guardPieceOf
-	guardAlways uint64
 	urlGuard    uint64
 	langs       [2]langData
 	negator     []uint8 // by id: language mask of negators
