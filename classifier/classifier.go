@@ -191,6 +191,7 @@ const otherPrior = 1.0
 func (rs *ruleset) run(d *doc, text, lang string) result {
 	l, mask := rs.normalize(d, text, lang)
 	rs.match(d, mask)
+	rs.maskEntities(d)
 	return rs.decide(d, l)
 }
 

@@ -32,6 +32,7 @@ func (rs *ruleset) runRef(d *doc, text, lang string, index [][]int32) result {
 	rs.expandRef(d, l)
 	rs.lookupRef(d)
 	rs.matchRef(d, mask, index)
+	rs.maskEntities(d)
 	return rs.decideRef(d, l)
 }
 
