@@ -298,8 +298,11 @@ func (rs *ruleset) expand(d *doc, l int) {
 					d.guard |= e.guard
 					ids = append(ids, d.cids[e.ids0:e.pre1]...)
 					b |= e.bitsW
-					for _, k := range d.ckeys[e.keys0:e.keys1] {
-						d.stamp[k] = d.gen
+					for _, id := range d.cids[e.ids0:e.pre1] {
+						d.stamp[id] = d.gen
+					}
+					for _, m := range d.cmasks[e.masks0:e.masks1] {
+						d.sets[m.w] |= m.m
 					}
 					tbits = append(tbits, b)
 					toks = append(toks, nt)

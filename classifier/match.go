@@ -18,14 +18,14 @@ const (
 	bCand   uint8 = 1 << 6 // << language: the id starts patterns a text of es (1<<6) / en (1<<7) runs
 )
 
-// lookup finds the vocabulary ids each token matches and stamps them
-// (and the alternative sets they belong to) present, and in the same pass
+// lookup finds the vocabulary ids each token matches and marks them (and
+// the alternative sets they belong to) present, and in the same pass
 // gathers what the other stages ask of every token: its id bits, the
 // sentence it belongs to, whether that sentence speaks in the first or
 // second person, whether the text does or addresses an account, and the
 // language evidence detect weighs.
 func (rs *ruleset) lookup(d *doc) {
-	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
+	if n := int(rs.nIDs); len(d.stamp) < n {
 		d.stamp = make([]uint8, n)
 	}
 	d.gen++
@@ -33,6 +33,9 @@ func (rs *ruleset) lookup(d *doc) {
 		clear(d.stamp)
 		d.gen = 1
 	}
+	d.sets = grow(d.sets, rs.nSetWords)
+	clear(d.sets)
+	sets := d.sets
 	nt := len(d.toks)
 	// Local copies of the slices and counters, so the loop does not store
 	// through d after every append.
@@ -88,9 +91,9 @@ func (rs *ruleset) lookup(d *doc) {
 			}
 			e := &d.ents[t.ent]
 			guard |= e.guard
-			end, kend := e.pre0, e.keysV
+			end, mend := e.pre0, e.masksV
 			if t.kind == kWord {
-				end, kend = e.pre1, e.keys1
+				end, mend = e.pre1, e.masks1
 				b |= e.bitsW
 				abbrev |= e.abbrev
 				if t.flags&fAccent != 0 {
@@ -110,12 +113,17 @@ func (rs *ruleset) lookup(d *doc) {
 				b |= e.bitsV
 			}
 			if end-e.ids0 == 1 { // the common case, without a memmove call
-				ids = append(ids, d.cids[e.ids0])
+				id := d.cids[e.ids0]
+				ids = append(ids, id)
+				stamp[id] = gen
 			} else {
-				ids = append(ids, d.cids[e.ids0:end]...)
+				for _, id := range d.cids[e.ids0:end] {
+					ids = append(ids, id)
+					stamp[id] = gen
+				}
 			}
-			for _, k := range d.ckeys[e.keys0:kend] {
-				stamp[k] = gen
+			for _, m := range d.cmasks[e.masks0:mend] {
+				sets[m.w] |= m.m
 			}
 		}
 		tbits[i] = b
@@ -144,15 +152,25 @@ func (rs *ruleset) lookup(d *doc) {
 	d.guard = guard
 }
 
-// stampID stamps id and the alternative sets it belongs to present and
+// stampID marks id and the alternative sets it belongs to present and
 // returns its id bits.
 func (rs *ruleset) stampID(d *doc, id int32) uint8 {
 	d.stamp[id] = d.gen
 	in := &rs.ids[id]
-	for _, k := range rs.elemOf[in.elem0:in.elem1] {
-		d.stamp[k] = d.gen
+	for _, m := range rs.setMasks[in.mask0:in.mask1] {
+		d.sets[m.w] |= m.m
 	}
 	return rs.idBits[id]
+}
+
+// present reports whether the text carries presence key k (see
+// melem.key): the id k, or one of the alternatives of set k-nIDs.
+func (rs *ruleset) present(d *doc, k int32) bool {
+	if k < rs.nIDs {
+		return d.stamp[k] == d.gen
+	}
+	k -= rs.nIDs
+	return d.sets[k>>6]&(1<<(k&63)) != 0
 }
 
 // grow returns s with length n, reusing its array when it is big enough.
@@ -173,11 +191,10 @@ type tokEntry struct {
 	bitsV  uint8  // id bits of the vocabulary id
 	bitsW  uint8  // id bits of the vocabulary and prefix ids
 	// doc.cids[ids0:pre0] is the vocabulary id (none or one),
-	// doc.cids[pre0:pre1] the prefix ids; doc.ckeys[keys0:keysV] and
-	// [keysV:keys1] are their presence keys (the ids and the alternative
-	// sets they belong to).
-	ids0, pre0, pre1    int32
-	keys0, keysV, keys1 int32
+	// doc.cids[pre0:pre1] the prefix ids; doc.cmasks[masks0:masksV] and
+	// [masksV:masks1] mark the alternative sets they belong to.
+	ids0, pre0, pre1       int32
+	masks0, masksV, masks1 int32
 }
 
 // maxCache bounds a doc's token cache.
@@ -196,7 +213,7 @@ func (d *doc) prepare(rs *ruleset) {
 	d.cache.reset()
 	d.ents = d.ents[:0]
 	d.cids = d.cids[:0]
-	d.ckeys = d.ckeys[:0]
+	d.cmasks = d.cmasks[:0]
 	d.crs = rs
 }
 
@@ -248,22 +265,21 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 		}
 	}
 	e.pre1 = int32(len(d.cids))
-	e.keys0 = int32(len(d.ckeys))
+	e.masks0 = int32(len(d.cmasks))
 	for k, id := range d.cids[e.ids0:e.pre1] {
 		if int32(k) == e.pre0-e.ids0 {
-			e.keysV = int32(len(d.ckeys))
+			e.masksV = int32(len(d.cmasks))
 			e.bitsV = e.bitsW
 		}
 		e.bitsW |= rs.idBits[id]
-		d.ckeys = append(d.ckeys, id)
 		in := &rs.ids[id]
-		d.ckeys = append(d.ckeys, rs.elemOf[in.elem0:in.elem1]...)
+		d.cmasks = append(d.cmasks, rs.setMasks[in.mask0:in.mask1]...)
 	}
 	if e.pre0 == e.pre1 {
-		e.keysV = int32(len(d.ckeys))
+		e.masksV = int32(len(d.cmasks))
 		e.bitsV = e.bitsW
 	}
-	e.keys1 = int32(len(d.ckeys))
+	e.masks1 = int32(len(d.cmasks))
 	k := int32(len(d.ents))
 	d.ents = append(d.ents, e)
 	if len(w) <= maxCachedWord {
@@ -431,7 +447,7 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 				c := &cs[ci]
 				end := i
 				if c.need >= 0 {
-					if d.stamp[c.need] != d.gen {
+					if !rs.present(d, c.need) {
 						continue
 					}
 					if end = rs.walk(d, c, i); end < 0 {
@@ -469,7 +485,7 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 func (rs *ruleset) walk(d *doc, c *cand, i int) int {
 	els := rs.mel[c.el0:c.el1]
 	for k := 1; k < len(els); k++ { // the first was checked by match
-		if d.stamp[els[k].key] != d.gen {
+		if !rs.present(d, els[k].key) {
 			return -1
 		}
 	}

@@ -75,18 +75,19 @@ type doc struct {
 	// a word costs one map probe (vocabulary, stop word, abbreviation and
 	// prefixes at once). It belongs to one ruleset (crs) and is cleared
 	// when the rules change or it grows past maxCache entries.
-	cache tokCache
-	ents  []tokEntry
-	cids  []int32
-	ckeys []int32
-	crs   *ruleset
-	// Presence stamps by key (see melem.key): stamp[k] == gen when the
-	// current text carries the id, or one of the element's alternatives
-	// (set by lookup).
-	// One byte each so the table stays in the first-level cache; cleared
-	// when gen wraps.
+	cache  tokCache
+	ents   []tokEntry
+	cids   []int32
+	cmasks []setMask
+	crs    *ruleset
+	// Presence stamps by id: stamp[id] == gen when the current text
+	// carries the id (set by lookup). One byte each so the table stays in
+	// the first-level cache; cleared when gen wraps.
 	stamp []uint8
 	gen   uint8
+	// sets has bit k set when the text carries one of the alternatives
+	// of set k (see ruleset.present); cleared by lookup.
+	sets  []uint64
 	lang  int
 	caps  int // words in ALL CAPS
 	elong int

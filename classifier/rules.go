@@ -110,7 +110,8 @@ type cand struct {
 
 // melem is a pattern element after the first: one id (one >= 0) or the
 // alternatives mids[ids0:ids1], up to gap tokens before it. key is its
-// presence key: the id itself, or nIDs + its index for alternatives.
+// presence key: the id itself, or nIDs + the number of its set of
+// alternatives.
 type melem struct {
 	one        int32
 	key        int32
@@ -119,11 +120,11 @@ type melem struct {
 }
 
 // idInfo is what match needs per id, packed so one cache line serves:
-// its candidates cands[cand0:cand1] and the presence keys it sets,
-// elemOf[elem0:elem1] (elements with several alternatives it is one of).
+// its candidates cands[cand0:cand1] and the bits of the alternative sets
+// it belongs to, setMasks[mask0:mask1].
 type idInfo struct {
 	cand0, cand1 int32
-	elem0, elem1 int32
+	mask0, mask1 int32
 	// The candidates are grouped by language, each group in pattern
 	// order: Spanish-only [cand0, candB), both [candB, candE), English-only
 	// [candE, cand1); a text in one language walks two groups.
@@ -164,8 +165,14 @@ type ruleset struct {
 	ids      []idInfo // by id
 	mel      []melem  // elements after the first, of all candidates
 	mids     []int32  // alternatives of elements with several
-	elemOf   []int32  // presence keys set by ids (see idInfo)
-	regexes  []regexRule
+	// Alternative sets (elements with several ids, one set per distinct
+	// choice of ids) are numbered so that the sets of words in many sets
+	// sit together; a text's sets are nSetWords words of bits (doc.sets),
+	// and an id marks its sets with a few masks (see idInfo).
+	nSets     int32
+	nSetWords int
+	setMasks  []setMask
+	regexes   []regexRule
 	// Token guards of the expressions (see compileTokenGuards): the
 	// pieces tokens are checked for and the bits of the "<url>" token.
 	guardPieces []guardPieceOf
@@ -887,6 +894,12 @@ func compile(opts Options) (*ruleset, error) {
 	return b.finish(), nil
 }
 
+// setMask is one word of doc.sets and the bits an id sets in it.
+type setMask struct {
+	w int32
+	m uint64
+}
+
 // compileCands lays the patterns out flat for match: for each id, the
 // patterns whose first element carries it, in pattern order, each with
 // its rule's language and position constraints copied in.
@@ -901,6 +914,8 @@ func (rs *ruleset) compileCands() {
 	// first id that leads to it.
 	elAt := make([][2]int32, len(rs.patterns))
 	rs.mel, rs.mids = rs.mel[:0], rs.mids[:0]
+	setOf := map[string]int32{} // distinct alternative sets, by their ids
+	var sets [][]int32
 	for pi, p := range rs.patterns {
 		elAt[pi][0] = int32(len(rs.mel))
 		for _, e := range p.elems[1:] {
@@ -908,7 +923,14 @@ func (rs *ruleset) compileCands() {
 			if len(e.ids) == 1 {
 				m.one, m.key = e.ids[0], e.ids[0]
 			} else {
-				m.key = rs.nIDs + int32(len(rs.mel))
+				k := fmt.Sprint(e.ids) // sorted by parsePattern
+				si, ok := setOf[k]
+				if !ok {
+					si = int32(len(sets))
+					setOf[k] = si
+					sets = append(sets, e.ids)
+				}
+				m.key = si // numbered below
 				m.ids0 = int32(len(rs.mids))
 				rs.mids = append(rs.mids, e.ids...)
 				m.ids1 = int32(len(rs.mids))
@@ -917,16 +939,41 @@ func (rs *ruleset) compileCands() {
 		}
 		elAt[pi][1] = int32(len(rs.mel))
 	}
+	// Number the sets: first those of the ids in most sets (function
+	// words, which most texts carry), so an id's sets share a few words
+	// of bits.
 	of := make([][]int32, rs.nIDs)
-	for _, e := range rs.mel {
-		if e.one < 0 {
-			for _, id := range rs.mids[e.ids0:e.ids1] {
-				of[id] = append(of[id], e.key)
+	for si, ids := range sets {
+		for _, id := range ids {
+			of[id] = append(of[id], int32(si))
+		}
+	}
+	byCount := make([]int32, rs.nIDs)
+	for id := range byCount {
+		byCount[id] = int32(id)
+	}
+	slices.SortStableFunc(byCount, func(a, b int32) int { return len(of[b]) - len(of[a]) })
+	num := make([]int32, len(sets))
+	for i := range num {
+		num[i] = -1
+	}
+	rs.nSets = 0
+	for _, id := range byCount {
+		for _, si := range of[id] {
+			if num[si] < 0 {
+				num[si] = rs.nSets
+				rs.nSets++
 			}
 		}
 	}
+	rs.nSetWords = int(rs.nSets+63) / 64
+	for i := range rs.mel {
+		if m := &rs.mel[i]; m.one < 0 {
+			m.key = rs.nIDs + num[m.key]
+		}
+	}
 	rs.ids = make([]idInfo, rs.nIDs)
-	rs.cands, rs.elemOf = rs.cands[:0], rs.elemOf[:0]
+	rs.cands, rs.setMasks = rs.cands[:0], rs.setMasks[:0]
 	for id := range rs.nIDs {
 		in := &rs.ids[id]
 		in.cand0 = int32(len(rs.cands))
@@ -952,8 +999,21 @@ func (rs *ruleset) compileCands() {
 			}
 		}
 		in.cand1 = int32(len(rs.cands))
-		in.elem0 = int32(len(rs.elemOf))
-		rs.elemOf = append(rs.elemOf, of[id]...)
-		in.elem1 = int32(len(rs.elemOf))
+		in.mask0 = int32(len(rs.setMasks))
+		var words []int32
+		for _, si := range of[id] {
+			words = append(words, num[si]/64)
+		}
+		slices.Sort(words)
+		for _, w := range slices.Compact(words) {
+			m := setMask{w: w}
+			for _, si := range of[id] {
+				if num[si]/64 == w {
+					m.m |= 1 << (num[si] % 64)
+				}
+			}
+			rs.setMasks = append(rs.setMasks, m)
+		}
+		in.mask1 = int32(len(rs.setMasks))
 	}
 }
