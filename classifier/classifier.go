@@ -500,7 +500,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		hi = hj
 		if r.class == clsEntity {
 			if r.entity == entCEO {
-				rs.addFired(d, ld.signals["ceo"], 0, group)
+				rs.addFired(d, ld.sig[sigCEO], 0, group)
 			}
 			continue
 		}
@@ -593,16 +593,13 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		apply(dl.rule, dl.w, dl.hits)
 	}
 	if negSpans {
-		if id, ok := ld.signals["negation"]; ok {
-			_ = negFirst
-			rs.addFiredSpan(d, id, 0, negFirst)
-		}
+		rs.addFiredSpan(d, ld.sig[sigNegation], 0, negFirst)
 	}
 	if contrastUsed {
-		rs.addFiredSpan(d, ld.signals["contrast"], 0, int32(contrast))
+		rs.addFiredSpan(d, ld.sig[sigContrast], 0, int32(contrast))
 	}
 	if compUsed {
-		rs.addFired(d, ld.signals["competitor"], 0, nil)
+		rs.addFired(d, ld.sig[sigCompetitor], 0, nil)
 	}
 	// Irony: praise next to a grievance or an irony marker is a complaint.
 	if sarcasm > 0 {
@@ -625,12 +622,12 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	// No first or second person and no @handle: likely news or commentary.
 	if sc > 0 && d.words >= 10 && !d.personal {
 		sc *= 0.75
-		rs.addFired(d, ld.signals["impersonal"], 0, nil)
+		rs.addFired(d, ld.sig[sigImpersonal], 0, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
 		sc += 0.3
-		rs.addFired(d, ld.signals["emphasis"], 0.3, nil)
+		rs.addFired(d, ld.sig[sigEmphasis], 0.3, nil)
 	}
 	sc *= damp
 

@@ -442,14 +442,17 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 			case maskEN:
 				lo = in.candB
 			}
-			cs := rs.cands[lo:hi]
-			for ci := range cs {
-				c := &cs[ci]
+			// The presence keys first, four bytes a candidate, so the
+			// candidates whose second element is absent (most) cost one
+			// load from a dense array.
+			needs := rs.needs[lo:hi]
+			for ci, need := range needs {
 				end := i
-				if c.need >= 0 {
-					if !rs.present(d, c.need) {
-						continue
-					}
+				if need >= 0 && !rs.present(d, need) {
+					continue
+				}
+				c := &rs.cands[int(lo)+ci]
+				if need >= 0 {
 					if end = rs.walk(d, c, i); end < 0 {
 						continue
 					}

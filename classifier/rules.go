@@ -148,7 +148,21 @@ type langData struct {
 	stop    map[string]bool
 	abbrev  map[string][]string // folded token -> folded replacement tokens
 	signals map[string]int32    // signal name -> rule index
+	sig     [nSignals]int32     // the engine's signals' rule indexes, by sig* constant
 }
+
+// The signals the engine computes, which every language file defines.
+const (
+	sigEmphasis = iota
+	sigContrast
+	sigNegation
+	sigCompetitor
+	sigCEO
+	sigImpersonal
+	nSignals
+)
+
+var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal"}
 
 // ruleset is an immutable compiled set of rules; Reload swaps it whole.
 type ruleset struct {
@@ -162,6 +176,7 @@ type ruleset struct {
 	rules    []rule
 	patterns []pattern
 	cands    []cand   // by first-element id, in pattern order
+	needs    []int32  // cands[i].need, apart so match scans them densely
 	ids      []idInfo // by id
 	mel      []melem  // elements after the first, of all candidates
 	mids     []int32  // alternatives of elements with several
@@ -885,10 +900,12 @@ func compile(opts Options) (*ruleset, error) {
 	b.entityRule("entity.ceo", "names or addresses the CEO", entCEO, ceoNames)
 	b.entityRule("entity.competitor", "names a competitor", entCompetitor, competitors)
 	for l := range 2 {
-		for _, sig := range []string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal"} {
-			if _, ok := b.rs.langs[l].signals[sig]; !ok {
+		for k, sig := range signalNames {
+			ri, ok := b.rs.langs[l].signals[sig]
+			if !ok {
 				return nil, &RuleError{File: "rules/" + langNames[l] + ".yaml", Rule: sig, Err: fmt.Errorf("missing signal rule %q", sig)}
 			}
+			b.rs.langs[l].sig[k] = ri
 		}
 	}
 	return b.finish(), nil
@@ -973,7 +990,7 @@ func (rs *ruleset) compileCands() {
 		}
 	}
 	rs.ids = make([]idInfo, rs.nIDs)
-	rs.cands, rs.setMasks = rs.cands[:0], rs.setMasks[:0]
+	rs.cands, rs.needs, rs.setMasks = rs.cands[:0], rs.needs[:0], rs.setMasks[:0]
 	for id := range rs.nIDs {
 		in := &rs.ids[id]
 		in.cand0 = int32(len(rs.cands))
@@ -996,6 +1013,7 @@ func (rs *ruleset) compileCands() {
 					c.need = rs.mel[c.el0].key
 				}
 				rs.cands = append(rs.cands, c)
+				rs.needs = append(rs.needs, c.need)
 			}
 		}
 		in.cand1 = int32(len(rs.cands))
