@@ -473,7 +473,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		w    float64
 		hits []hit
 	}
-	var later [8]deferred
+	var later [16]deferred
 	var own [8]int32
 	nLater, nOwn := 0, 0
 
@@ -567,6 +567,8 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	for _, dl := range later[:nLater] {
 		r := &rs.rules[dl.rule]
 		switch r.when {
+		case whenAlone:
+			continue // below
 		case whenGrievance:
 			if sc <= 0 {
 				continue
@@ -591,6 +593,16 @@ func (rs *ruleset) decide(d *doc, l int) result {
 			}
 		}
 		apply(dl.rule, dl.w, dl.hits)
+	}
+	// Weak cues (when: alone) count only in a post where no other rule
+	// counted toward any label: several kinds of them together flag a post
+	// that no pattern recognised, and they never tip a decided one.
+	if sc == 0 && ss == 0 && so == 0 && praise == 0 && sarcasm == 0 {
+		for _, dl := range later[:nLater] {
+			if rs.rules[dl.rule].when == whenAlone {
+				apply(dl.rule, dl.w, dl.hits)
+			}
+		}
 	}
 	if negSpans {
 		rs.addFiredSpan(d, ld.sig[sigNegation], 0, negFirst)

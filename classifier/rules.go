@@ -74,7 +74,7 @@ type rule struct {
 	ceo       bool  // firing means the post names the CEO
 	sentence  bool  // matches only in a sentence with a question mark
 	start     bool  // matches only at the start of a clause (imperatives)
-	when      uint8 // whenAlways, whenGrievance or whenNoOwnGrievance
+	when      uint8 // whenAlways, whenGrievance, whenNoOwnGrievance or whenAlone
 }
 
 // Conditions a rule may put on the rest of the post ("when" in a rules file).
@@ -82,6 +82,7 @@ const (
 	whenAlways         uint8 = iota
 	whenGrievance            // counts only when a complaint rule also counts ("love how…" + a failure)
 	whenNoOwnGrievance       // counts only when no complaint sits in a first- or second-person sentence (news)
+	whenAlone                // weak cue: counts only when no other rule counted toward any label
 )
 
 // elem is one position of a pattern: the token must carry one of ids;
@@ -577,8 +578,10 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 		r.when = whenGrievance
 	case "no_own_grievance":
 		r.when = whenNoOwnGrievance
+	case "alone":
+		r.when = whenAlone
 	default:
-		return fail(fmt.Errorf("when %q: want grievance or no_own_grievance", s.When))
+		return fail(fmt.Errorf("when %q: want grievance, no_own_grievance or alone", s.When))
 	}
 	if s.Explain == "" {
 		return fail(errors.New("missing explain: every rule says why it fires"))
