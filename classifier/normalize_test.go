@@ -116,3 +116,24 @@ func FuzzNormalize(f *testing.F) {
 		_ = FoldWord(s)
 	})
 }
+
+// TestPlainWord checks the builder's shortcut for pattern words against
+// the tokenizer on every word of the built-in rules and on words shaped
+// to fall off it.
+func TestPlainWord(t *testing.T) {
+	b := newBuilder()
+	words := []string{"a", "ab", "xd", "xa", "jaja", "jeje", "haha", "hola", "hah", "jajaj", "lol", "zzz", "aab", "abbb", "http", "www", "no", "ok"}
+	for _, name := range []string{"rules/es.yaml", "rules/en.yaml"} {
+		data, err := builtinFS.ReadFile(name)
+		require.NoError(t, err)
+		words = append(words, strings.FieldsFunc(string(data), func(r rune) bool { return r < 'a' || r > 'z' })...)
+	}
+	n := 0
+	for _, w := range words {
+		if plainWord(w) {
+			n++
+			require.Equal(t, []string{w}, b.foldTokensOnce(w), "%q", w)
+		}
+	}
+	require.Greater(t, n, 1000)
+}

@@ -3,6 +3,7 @@ package classifier
 import (
 	"bytes"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -306,6 +307,7 @@ type builder struct {
 		negator, contrast, person, leadin uint8
 		id                                int32
 	}
+	folded map[string][]string // foldTokens' answers (callers never change them)
 }
 
 func newBuilder() *builder {
@@ -318,6 +320,38 @@ func newBuilder() *builder {
 // foldTokens tokenizes s the way posts are tokenized and returns the
 // folded tokens.
 func (b *builder) foldTokens(s string) []string {
+	if toks, ok := b.folded[s]; ok {
+		return toks
+	}
+	if b.folded == nil {
+		b.folded = map[string][]string{}
+	}
+	var toks []string
+	if plainWord(s) {
+		toks = []string{s} // what foldTokensOnce gives, without tokenizing
+	} else {
+		toks = b.foldTokensOnce(s)
+	}
+	b.folded[s] = toks
+	return toks
+}
+
+// plainWord reports whether the tokenizer keeps s as one word token
+// unchanged: lower-case ASCII letters, no run of three equal letters
+// (collapsed), nothing laughter folds ("xd", "jaja…", "haha…").
+func plainWord(s string) bool {
+	if s == "" || len(s) == 2 && s[0] == 'x' || len(s) >= 4 && (s[0] == 'j' || s[0] == 'h') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 'a' || c > 'z' || i >= 2 && c == s[i-1] && c == s[i-2] {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *builder) foldTokensOnce(s string) []string {
 	b.scr.reset(s)
 	b.scr.tokenize()
 	out := make([]string, 0, len(b.scr.toks))
@@ -925,17 +959,26 @@ type setMask struct {
 // its rule's language and position constraints copied in.
 func (rs *ruleset) compileCands() {
 	index := make([][]int32, rs.nIDs)
+	nCands, nMel, nMids := 0, 0, 0
 	for pi, p := range rs.patterns {
 		for _, id := range p.elems[0].ids {
 			index[id] = append(index[id], int32(pi))
+		}
+		nCands += len(p.elems[0].ids)
+		nMel += len(p.elems) - 1
+		for _, e := range p.elems[1:] {
+			if len(e.ids) > 1 {
+				nMids += len(e.ids)
+			}
 		}
 	}
 	// Each pattern's later elements are laid out once and shared by every
 	// first id that leads to it.
 	elAt := make([][2]int32, len(rs.patterns))
-	rs.mel, rs.mids = rs.mel[:0], rs.mids[:0]
-	setOf := map[string]int32{} // distinct alternative sets, by their ids
+	rs.mel, rs.mids = make([]melem, 0, nMel), make([]int32, 0, nMids)
+	setOf := make(map[string]int32, nMel/2) // distinct alternative sets, by their ids
 	var sets [][]int32
+	var key []byte
 	for pi, p := range rs.patterns {
 		elAt[pi][0] = int32(len(rs.mel))
 		for _, e := range p.elems[1:] {
@@ -943,11 +986,14 @@ func (rs *ruleset) compileCands() {
 			if len(e.ids) == 1 {
 				m.one, m.key = e.ids[0], e.ids[0]
 			} else {
-				k := fmt.Sprint(e.ids) // sorted by parsePattern
-				si, ok := setOf[k]
+				key = key[:0] // the ids, sorted by parsePattern, as bytes
+				for _, id := range e.ids {
+					key = binary.LittleEndian.AppendUint32(key, uint32(id))
+				}
+				si, ok := setOf[string(key)]
 				if !ok {
 					si = int32(len(sets))
-					setOf[k] = si
+					setOf[string(key)] = si
 					sets = append(sets, e.ids)
 				}
 				m.key = si // numbered below
@@ -993,7 +1039,7 @@ func (rs *ruleset) compileCands() {
 		}
 	}
 	rs.ids = make([]idInfo, rs.nIDs)
-	rs.cands, rs.needs, rs.setMasks = rs.cands[:0], rs.needs[:0], rs.setMasks[:0]
+	rs.cands, rs.needs, rs.setMasks = make([]cand, 0, nCands), make([]int32, 0, nCands), nil
 	for id := range rs.nIDs {
 		in := &rs.ids[id]
 		in.cand0 = int32(len(rs.cands))
