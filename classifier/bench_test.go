@@ -45,7 +45,7 @@ func BenchmarkCore(b *testing.B) {
 	var bytesIn int64
 	for b.Loop() {
 		t := benchTexts[n%len(benchTexts)]
-		_, _ = c.classifyDoc(d, []byte(t), nil)
+		_, _, _ = c.classifyDoc(d, []byte(t), nil)
 		bytesIn += int64(len(t))
 		n++
 	}

@@ -187,8 +187,9 @@ type result struct {
 // The prior score of "other": a post needs evidence to be flagged.
 const otherPrior = 1.0
 
-// run classifies text using d's buffers.
-func (rs *ruleset) run(d *doc, text, lang string) result {
+// run classifies text using d's buffers; the result lives in d until its
+// next use.
+func (rs *ruleset) run(d *doc, text, lang string) *result {
 	l, mask := rs.normalize(d, text, lang)
 	rs.match(d, mask)
 	rs.maskEntities(d)
@@ -388,9 +389,21 @@ func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
 	return 0, false
 }
 
-// decide turns hits into a verdict.
-func (rs *ruleset) decide(d *doc, l int) result {
-	res := result{lang: l, label: escucha.LabelOther}
+// deferred is a rule with a "when" condition, waiting in decide until the
+// rest of the post is counted.
+type deferred struct {
+	rule int32
+	w    float64
+	hits []hit
+}
+
+// maxDeferred bounds the rules with a "when" condition a post counts.
+const maxDeferred = 16
+
+// decide turns hits into a verdict, kept in d (the pointer is d.res).
+func (rs *ruleset) decide(d *doc, l int) *result {
+	res := &d.res
+	*res = result{lang: l, label: escucha.LabelOther}
 	d.fired = d.fired[:0]
 	d.spans = d.spans[:0]
 	ld := &rs.langs[l]
@@ -468,14 +481,9 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	// Rules with a "when" condition wait until the rest is counted; own
 	// holds the sentences where a grievance is told in the first or second
 	// person.
-	type deferred struct {
-		rule int32
-		w    float64
-		hits []hit
-	}
-	var later [16]deferred
+	later := d.later[:0]
 	var own [8]int32
-	nLater, nOwn := 0, 0
+	nOwn := 0
 
 	// Hits grouped by rule, in text order.
 	if len(d.hits) <= 16 {
@@ -555,16 +563,15 @@ func (rs *ruleset) decide(d *doc, l int) result {
 			}
 		}
 		if r.when != whenAlways {
-			if nLater < len(later) {
-				later[nLater] = deferred{rule: h.rule, w: best, hits: group[:kept]}
-				nLater++
+			if len(later) < maxDeferred {
+				later = append(later, deferred{rule: h.rule, w: best, hits: group[:kept]})
 			}
 			continue
 		}
 		apply(h.rule, best, group[:kept])
 	}
 	// Rules that depend on the rest of the post.
-	for _, dl := range later[:nLater] {
+	for _, dl := range later {
 		r := &rs.rules[dl.rule]
 		switch r.when {
 		case whenAlone:
@@ -598,7 +605,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 	// counted toward any label: several kinds of them together flag a post
 	// that no pattern recognised, and they never tip a decided one.
 	if sc == 0 && ss == 0 && so == 0 && praise == 0 && sarcasm == 0 {
-		for _, dl := range later[:nLater] {
+		for _, dl := range later {
 			if rs.rules[dl.rule].when == whenAlone {
 				apply(dl.rule, dl.w, dl.hits)
 			}
@@ -678,6 +685,7 @@ func (rs *ruleset) decide(d *doc, l int) result {
 		slices.SortStableFunc(fs, func(a, b fired) int { return int(a.first - b.first) })
 	}
 	res.fired = d.fired
+	d.later = later[:0]
 	return res
 }
 

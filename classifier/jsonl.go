@@ -196,7 +196,7 @@ func (c *Classifier) appendLine(out []byte, d *doc, in *input, line []byte) []by
 	if !in.hasTx {
 		return appendError(out, in.id, "missing text")
 	}
-	res, err := c.classifyDoc(d, in.text, in.lang)
+	res, ids, err := c.classifyDoc(d, in.text, in.lang)
 	if err != nil {
 		return appendError(out, in.id, err.Error())
 	}
@@ -219,7 +219,7 @@ func (c *Classifier) appendLine(out []byte, d *doc, in *input, line []byte) []by
 	out = append(out, `,"score":`...)
 	out = appendScore(out, res.score)
 	out = append(out, `,"rules":[`...)
-	for i, id := range res.ids {
+	for i, id := range ids {
 		if i > 0 {
 			out = append(out, ',')
 		}
@@ -229,8 +229,9 @@ func (c *Classifier) appendLine(out []byte, d *doc, in *input, line []byte) []by
 	return out
 }
 
-// classifyDoc runs the rules on one text without building a Verdict.
-func (c *Classifier) classifyDoc(d *doc, text, lang []byte) (res jsonResult, err error) {
+// classifyDoc runs the rules on one text without building a Verdict. The
+// result and the rule ids (as JSON strings) live in d until its next use.
+func (c *Classifier) classifyDoc(d *doc, text, lang []byte) (res *result, ids []string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("internal error: %v", r)
@@ -244,19 +245,14 @@ func (c *Classifier) classifyDoc(d *doc, text, lang []byte) (res jsonResult, err
 	case "en":
 		l = "en"
 	}
-	r := rs.run(d, unsafe.String(unsafe.SliceData(text), len(text)), l)
+	res = rs.run(d, unsafe.String(unsafe.SliceData(text), len(text)), l)
 	d.text = "" // the bytes belong to the caller's buffer
-	res = jsonResult{result: r, ids: d.ruleIDs[:0]}
-	for _, f := range r.fired {
-		res.ids = append(res.ids, rs.rules[f.rule].quoted)
+	ids = d.ruleIDs[:0]
+	for _, f := range res.fired {
+		ids = append(ids, rs.rules[f.rule].quoted)
 	}
-	d.ruleIDs = res.ids
-	return res, nil
-}
-
-type jsonResult struct {
-	result
-	ids []string // rule ids as JSON strings
+	d.ruleIDs = ids
+	return res, ids, nil
 }
 
 func appendID(out, id []byte) []byte {

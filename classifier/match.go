@@ -467,16 +467,26 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 			}
 		}
 	}
-	for k := range rs.regexes {
-		if !rs.mayRun(d, k, mask) {
-			continue
-		}
-		rr := &rs.regexes[k]
-		for _, m := range rr.re.FindAllIndex(d.buf, 4) {
-			s, e := d.tokAt(int32(m[0]), int32(m[1]))
-			if s >= 0 {
-				d.hits = append(d.hits, hit{rule: rr.rule, start: s, end: e})
-			}
+	// Regular expressions, in rule-file order: the first maxTokenGuards
+	// picked by the text's guard bits, the rest one by one.
+	for try := rs.regexesToTry(d); try != 0; try &= try - 1 {
+		rs.runRegex(d, bits.TrailingZeros64(try), mask)
+	}
+	for k := maxTokenGuards; k < len(rs.regexes); k++ {
+		rs.runRegex(d, k, mask)
+	}
+}
+
+// runRegex adds the hits of expression k when its guard lets it run.
+func (rs *ruleset) runRegex(d *doc, k int, mask uint8) {
+	if !rs.mayRun(d, k, mask) {
+		return
+	}
+	rr := &rs.regexes[k]
+	for _, m := range rr.re.FindAllIndex(d.buf, 4) {
+		s, e := d.tokAt(int32(m[0]), int32(m[1]))
+		if s >= 0 {
+			d.hits = append(d.hits, hit{rule: rr.rule, start: s, end: e})
 		}
 	}
 }

@@ -95,6 +95,8 @@ type doc struct {
 	bangs int // "!!" and "??" runs
 	// scores remembers recent scores (see scoreMemo).
 	scores scoreMemo
+	later  []deferred // decide's rules that wait for the rest of the post
+	res    result     // decide's verdict
 }
 
 func (d *doc) reset(text string) {

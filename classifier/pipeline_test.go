@@ -151,7 +151,7 @@ func TestPipelineAgreesWithReference(t *testing.T) {
 		}
 		for _, lang := range langs {
 			want := full(rs, dref, rs.runRef(dref, text, lang, index))
-			got := full(rs, d, rs.run(d, text, lang))
+			got := full(rs, d, *rs.run(d, text, lang))
 			require.Equal(t, want, got, "text %q lang %q", text, lang)
 			fired += len(got.Fired)
 		}
@@ -171,7 +171,7 @@ func FuzzPipeline(f *testing.F) {
 	d, dref := new(doc), new(doc)
 	f.Fuzz(func(t *testing.T, s, lang string) {
 		want := full(rs, dref, rs.runRef(dref, s, lang, index))
-		got := full(rs, d, rs.run(d, s, lang))
+		got := full(rs, d, *rs.run(d, s, lang))
 		if !slices.EqualFunc([]fullVerdict{want}, []fullVerdict{got}, func(a, b fullVerdict) bool {
 			return a.Label == b.Label && a.Severity == b.Severity && a.Lang == b.Lang && a.CEO == b.CEO && a.Score == b.Score &&
 				slices.EqualFunc(a.Fired, b.Fired, func(x, y firedSpans) bool {

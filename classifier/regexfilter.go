@@ -193,29 +193,37 @@ type guardPieceOf struct {
 }
 
 // compileTokenGuards gives guard steps token bits, first the best step of
-// every expression, then the others while bits last, and fills
-// rs.guardPieces and each expression's bits and languages.
+// every expression (expression k < maxTokenGuards gets bit k, so match can
+// pick the expressions to try from the text's bits), then the others
+// while bits last, and fills rs.guardPieces, each expression's bits and
+// languages, and rs.regexFirst and rs.regexNoBit.
 func (rs *ruleset) compileTokenGuards() {
 	rs.guardPieces = rs.guardPieces[:0]
-	next := 0
-	give := func(rr *regexRule, st guardStep) {
-		if next >= maxTokenGuards {
-			return
+	rs.regexFirst, rs.regexNoBit = 0, 0
+	next := min(len(rs.regexes), maxTokenGuards)
+	give := func(rr *regexRule, st guardStep, bit uint64) bool {
+		if bit == 0 {
+			if next >= maxTokenGuards {
+				return false
+			}
+			bit = 1 << next
 		}
 		var pieces [][]byte
 		for _, l := range st {
 			p, ok := guardPiece(l)
 			if !ok {
-				return // a literal of spaces: no piece says the step is absent
+				return false // a literal of spaces: no piece says the step is absent
 			}
 			pieces = append(pieces, p)
 		}
-		bit := uint64(1) << next
-		next++
+		if bit == 1<<next {
+			next++
+		}
 		rr.bits |= bit
 		for _, p := range pieces {
 			rs.guardPieces = append(rs.guardPieces, guardPieceOf{bit: bit, piece: p})
 		}
+		return true
 	}
 	best := func(g []guardStep) int {
 		b := -1
@@ -230,16 +238,24 @@ func (rs *ruleset) compileTokenGuards() {
 		rr := &rs.regexes[k]
 		rr.bits = 0
 		rr.lang = rs.rules[rr.rule].langMask
-		if b := best(rr.guard); b >= 0 {
-			give(rr, rr.guard[b])
+		if k >= maxTokenGuards {
+			continue
+		}
+		if b := best(rr.guard); b >= 0 && give(rr, rr.guard[b], 1<<k) {
+			rs.regexFirst |= 1 << k
+		} else {
+			rs.regexNoBit |= 1 << k
 		}
 	}
 	for k := range rs.regexes {
 		rr := &rs.regexes[k]
 		b := best(rr.guard)
+		if k >= maxTokenGuards {
+			b = -1 // its best step has no bit of its own yet
+		}
 		for i, st := range rr.guard {
 			if i != b {
-				give(rr, st)
+				give(rr, st, 0)
 			}
 		}
 	}
@@ -266,6 +282,13 @@ func (rs *ruleset) tokenGuard(w []byte) uint64 {
 		}
 	}
 	return g
+}
+
+// regexesToTry returns, as bits, the expressions among the first
+// maxTokenGuards that may match d.buf: those whose best step has a piece
+// in some token, and those without a token guard.
+func (rs *ruleset) regexesToTry(d *doc) uint64 {
+	return d.guard&rs.regexFirst | rs.regexNoBit
 }
 
 // mayRun reports whether expression k of rs.regexes can match d.buf in a

@@ -194,13 +194,16 @@ type ruleset struct {
 	// pieces tokens are checked for and the bits of the "<url>" token.
 	guardPieces []guardPieceOf
 	urlGuard    uint64
-	langs       [2]langData
-	negator     []uint8 // by id: language mask of negators
-	contrast    []uint8 // by id: language mask of contrast words
-	person      []uint8 // by id: first or second person words
-	leadin      []uint8 // by id: words that may come before a clause-initial pattern
-	idBits      []uint8 // by id: the four above as one byte (bNeg, bCon, bPerson, bLeadin)
-	hasEnt      bool
+	// regexFirst has bit k when expression k's best guard step has token
+	// bit k; regexNoBit has bit k when expression k has no token guard.
+	regexFirst, regexNoBit uint64
+	langs                  [2]langData
+	negator                []uint8 // by id: language mask of negators
+	contrast               []uint8 // by id: language mask of contrast words
+	person                 []uint8 // by id: first or second person words
+	leadin                 []uint8 // by id: words that may come before a clause-initial pattern
+	idBits                 []uint8 // by id: the four above as one byte (bNeg, bCon, bPerson, bLeadin)
+	hasEnt                 bool
 }
 
 // Special ids of token kinds.
