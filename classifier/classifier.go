@@ -271,8 +271,8 @@ func hasSuffix(w []byte, endings []string) int {
 
 // expand replaces abbreviations and variants with their full words,
 // looking up only the new words: the other tokens keep their ids and bits
-// and their stamps from lookup (the replaced word's stamps stay, which is
-// harmless: stamps only filter candidates before the exact walk).
+// and their presence keys from lookup (the replaced word's keys stay,
+// which is harmless: keys only filter candidates before the exact walk).
 func (rs *ruleset) expand(d *doc, l int) {
 	ab := rs.langs[l].abbrev
 	if len(ab) == 0 || d.abbrev&(1<<l) == 0 { // lookup saw every word
@@ -300,10 +300,10 @@ func (rs *ruleset) expand(d *doc, l int) {
 					ids = append(ids, d.cids[e.ids0:e.pre1]...)
 					b |= e.bitsW
 					for _, id := range d.cids[e.ids0:e.pre1] {
-						d.stamp[id] = d.gen
+						d.keys[id>>6] |= 1 << (id & 63)
 					}
 					for _, m := range d.cmasks[e.masks0:e.masks1] {
-						d.sets[m.w] |= m.m
+						d.keys[m.w] |= m.m
 					}
 					tbits = append(tbits, b)
 					toks = append(toks, nt)

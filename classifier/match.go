@@ -25,17 +25,10 @@ const (
 // second person, whether the text does or addresses an account, and the
 // language evidence detect weighs.
 func (rs *ruleset) lookup(d *doc) {
-	if n := int(rs.nIDs); len(d.stamp) < n {
-		d.stamp = make([]uint8, n)
-	}
-	d.gen++
-	if d.gen == 0 {
-		clear(d.stamp)
-		d.gen = 1
-	}
-	d.sets = grow(d.sets, rs.nSetWords)
-	clear(d.sets)
-	sets := d.sets
+	keys := grow(d.keys, rs.nKeyWords)
+	clear(keys)
+	keys[rs.keyTrue>>6] |= 1 << (rs.keyTrue & 63)
+	d.keys = keys
 	nt := len(d.toks)
 	// Local copies of the slices and counters, so the loop does not store
 	// through d after every append.
@@ -50,7 +43,6 @@ func (rs *ruleset) lookup(d *doc) {
 	var abbrev uint8
 	sent := int32(0)
 	lastCon := [2]int32{-1, -1}
-	stamp, gen := d.stamp, d.gen
 	var guard uint64
 	for i := range toks {
 		idAt[i] = int32(len(ids))
@@ -115,15 +107,15 @@ func (rs *ruleset) lookup(d *doc) {
 			if end-e.ids0 == 1 { // the common case, without a memmove call
 				id := d.cids[e.ids0]
 				ids = append(ids, id)
-				stamp[id] = gen
+				keys[id>>6] |= 1 << (id & 63)
 			} else {
 				for _, id := range d.cids[e.ids0:end] {
 					ids = append(ids, id)
-					stamp[id] = gen
+					keys[id>>6] |= 1 << (id & 63)
 				}
 			}
 			for _, m := range d.cmasks[e.masks0:mend] {
-				sets[m.w] |= m.m
+				keys[m.w] |= m.m
 			}
 		}
 		tbits[i] = b
@@ -155,22 +147,19 @@ func (rs *ruleset) lookup(d *doc) {
 // stampID marks id and the alternative sets it belongs to present and
 // returns its id bits.
 func (rs *ruleset) stampID(d *doc, id int32) uint8 {
-	d.stamp[id] = d.gen
+	d.keys[id>>6] |= 1 << (id & 63)
 	in := &rs.ids[id]
 	for _, m := range rs.setMasks[in.mask0:in.mask1] {
-		d.sets[m.w] |= m.m
+		d.keys[m.w] |= m.m
 	}
 	return rs.idBits[id]
 }
 
 // present reports whether the text carries presence key k (see
-// melem.key): the id k, or one of the alternatives of set k-nIDs.
-func (rs *ruleset) present(d *doc, k int32) bool {
-	if k < rs.nIDs {
-		return d.stamp[k] == d.gen
-	}
-	k -= rs.nIDs
-	return d.sets[k>>6]&(1<<(k&63)) != 0
+// melem.key): the id k, one of the alternatives of set k-setBase, or
+// keyTrue.
+func present(keys []uint64, k int32) bool {
+	return keys[k>>6]&(1<<(k&63)) != 0
 }
 
 // grow returns s with length n, reusing its array when it is big enough.
@@ -421,6 +410,7 @@ func (c *tokCache) insert(h uint64, sl cacheSlot) {
 // matchRef in the tests); hits of different rules may interleave
 // differently, which decide does not see (it groups hits by rule, stably).
 func (rs *ruleset) match(d *doc, mask uint8) {
+	keys := d.keys
 	n := len(d.toks)
 	var want uint8 // tokens without a candidate for the text's languages are skipped
 	if mask&maskES != 0 {
@@ -447,12 +437,12 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 			// load from a dense array.
 			needs := rs.needs[lo:hi]
 			for ci, need := range needs {
-				end := i
-				if need >= 0 && !rs.present(d, need) {
+				if !present(keys, need) {
 					continue
 				}
 				c := &rs.cands[int(lo)+ci]
-				if need >= 0 {
+				end := i
+				if c.need >= 0 {
 					if end = rs.walk(d, c, i); end < 0 {
 						continue
 					}
@@ -498,7 +488,7 @@ func (rs *ruleset) runRegex(d *doc, k int, mask uint8) {
 func (rs *ruleset) walk(d *doc, c *cand, i int) int {
 	els := rs.mel[c.el0:c.el1]
 	for k := 1; k < len(els); k++ { // the first was checked by match
-		if !rs.present(d, els[k].key) {
+		if !present(d.keys, els[k].key) {
 			return -1
 		}
 	}

@@ -80,14 +80,11 @@ type doc struct {
 	cids   []int32
 	cmasks []setMask
 	crs    *ruleset
-	// Presence stamps by id: stamp[id] == gen when the current text
-	// carries the id (set by lookup). One byte each so the table stays in
-	// the first-level cache; cleared when gen wraps.
-	stamp []uint8
-	gen   uint8
-	// sets has bit k set when the text carries one of the alternatives
-	// of set k (see ruleset.present); cleared by lookup.
-	sets  []uint64
+	// keys has bit k set when the text carries presence key k (see
+	// melem.key and present): an id, an alternative set or keyTrue; set
+	// by lookup after clearing it. A bit each, so it stays in the
+	// first-level cache.
+	keys  []uint64
 	lang  int
 	caps  int // words in ALL CAPS
 	elong int

@@ -855,14 +855,6 @@ func (rs *ruleset) personalRef(d *doc, l int) bool {
 }
 
 func (rs *ruleset) lookupRef(d *doc) {
-	if n := int(rs.nIDs) + len(rs.mel); len(d.stamp) < n {
-		d.stamp = make([]uint8, n)
-	}
-	d.gen++
-	if d.gen == 0 {
-		clear(d.stamp)
-		d.gen = 1
-	}
 	for i := range d.toks {
 		d.idAt = append(d.idAt, int32(len(d.ids)))
 		t := &d.toks[i]

@@ -112,7 +112,7 @@ type cand struct {
 
 // melem is a pattern element after the first: one id (one >= 0) or the
 // alternatives mids[ids0:ids1], up to gap tokens before it. key is its
-// presence key: the id itself, or nIDs + the number of its set of
+// presence key: the id itself, or setBase + the number of its set of
 // alternatives.
 type melem struct {
 	one        int32
@@ -178,16 +178,18 @@ type ruleset struct {
 	rules    []rule
 	patterns []pattern
 	cands    []cand   // by first-element id, in pattern order
-	needs    []int32  // cands[i].need, apart so match scans them densely
+	needs    []int32  // cands[i]'s presence key to check (keyTrue if none), apart so match scans them densely
 	ids      []idInfo // by id
 	mel      []melem  // elements after the first, of all candidates
 	mids     []int32  // alternatives of elements with several
-	// Alternative sets (elements with several ids, one set per distinct
-	// choice of ids) are numbered so that the sets of words in many sets
-	// sit together; a text's sets are nSetWords words of bits (doc.sets),
-	// and an id marks its sets with a few masks (see idInfo).
-	nSets     int32
-	nSetWords int
+	// Presence keys (see melem.key) are bits of doc.keys: ids, then from
+	// setBase (a multiple of 64) the alternative sets (elements with
+	// several ids, one set per distinct choice of ids), numbered so that
+	// the sets of words in many sets sit together (an id marks its sets
+	// with a few masks, see idInfo), then keyTrue, always present.
+	setBase   int32
+	keyTrue   int32
+	nKeyWords int
 	setMasks  []setMask
 	regexes   []regexRule
 	// Token guards of the expressions (see compileTokenGuards): the
@@ -1026,19 +1028,21 @@ func (rs *ruleset) compileCands() {
 	for i := range num {
 		num[i] = -1
 	}
-	rs.nSets = 0
+	nSets := int32(0)
 	for _, id := range byCount {
 		for _, si := range of[id] {
 			if num[si] < 0 {
-				num[si] = rs.nSets
-				rs.nSets++
+				num[si] = nSets
+				nSets++
 			}
 		}
 	}
-	rs.nSetWords = int(rs.nSets+63) / 64
+	rs.setBase = (rs.nIDs + 63) &^ 63
+	rs.keyTrue = rs.setBase + nSets
+	rs.nKeyWords = int(rs.keyTrue)/64 + 1
 	for i := range rs.mel {
 		if m := &rs.mel[i]; m.one < 0 {
-			m.key = rs.nIDs + num[m.key]
+			m.key = rs.setBase + num[m.key]
 		}
 	}
 	rs.ids = make([]idInfo, rs.nIDs)
@@ -1065,20 +1069,24 @@ func (rs *ruleset) compileCands() {
 					c.need = rs.mel[c.el0].key
 				}
 				rs.cands = append(rs.cands, c)
-				rs.needs = append(rs.needs, c.need)
+				if c.need < 0 {
+					rs.needs = append(rs.needs, rs.keyTrue) // no second element: nothing to check
+				} else {
+					rs.needs = append(rs.needs, c.need)
+				}
 			}
 		}
 		in.cand1 = int32(len(rs.cands))
 		in.mask0 = int32(len(rs.setMasks))
 		var words []int32
 		for _, si := range of[id] {
-			words = append(words, num[si]/64)
+			words = append(words, rs.setBase/64+num[si]/64)
 		}
 		slices.Sort(words)
 		for _, w := range slices.Compact(words) {
 			m := setMask{w: w}
 			for _, si := range of[id] {
-				if num[si]/64 == w {
+				if rs.setBase/64+num[si]/64 == w {
 					m.m |= 1 << (num[si] % 64)
 				}
 			}
