@@ -28,6 +28,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	escucha "github.com/escucha/escucha"
 	"github.com/escucha/escucha/config"
@@ -273,13 +274,82 @@ func hasSuffix(w []byte, endings []string) int {
 // looking up only the new words: the other tokens keep their ids and bits
 // and their presence keys from lookup (the replaced word's keys stay,
 // which is harmless: keys only filter candidates before the exact walk).
+// A word replaced by one word with as many ids ("xq" -> "porque") is
+// replaced in place; the first other replacement rebuilds the token
+// arrays from there (expandFrom). Either way the new words' folded bytes
+// are appended to d.buf in token order.
 func (rs *ruleset) expand(d *doc, l int) {
 	ab := rs.langs[l].abbrev
 	if len(ab) == 0 || d.abbrev&(1<<l) == 0 { // lookup saw every word
 		return
 	}
-	toks, ids, idAt, tbits := d.tmp[:0], d.ids2[:0], d.idAt2[:0], d.tbits2[:0]
+	changed := false
 	for i := range d.toks {
+		t := &d.toks[i]
+		if t.kind != kWord || d.ents[t.ent].abbrev&(1<<l) == 0 {
+			continue
+		}
+		rep, ok := ab[string(d.norm(i))]
+		if !ok {
+			continue
+		}
+		if len(rep) != 1 {
+			rs.expandFrom(d, l, i)
+			return
+		}
+		w := rep[0]
+		k := rs.entry(d, unsafe.Slice(unsafe.StringData(w), len(w)))
+		e := &d.ents[k]
+		n := e.pre1 - e.ids0
+		if t.flags&fCaps != 0 {
+			n++
+		}
+		if n != d.idAt[i+1]-d.idAt[i] {
+			rs.expandFrom(d, l, i)
+			return
+		}
+		ns := len(d.buf)
+		d.buf = append(d.buf, w...)
+		t.ns, t.ne, t.ent, t.flags = int32(ns), int32(len(d.buf)), k, t.flags|fExpanded
+		d.buf = append(d.buf, ' ')
+		j := d.idAt[i]
+		var b uint8
+		if t.flags&fCaps != 0 { // stamped with the word it replaces
+			d.ids[j] = idCaps
+			j++
+			b |= rs.idBits[idCaps]
+		}
+		copy(d.ids[j:], d.cids[e.ids0:e.pre1])
+		d.tbits[i] = b | e.bitsW
+		rs.markNew(d, e)
+		changed = true
+	}
+	if changed {
+		d.sentences()
+	}
+}
+
+// markNew adds what a replacement word's entry brings to the text: its
+// guard bits and presence keys.
+func (rs *ruleset) markNew(d *doc, e *tokEntry) {
+	d.guard |= e.guard
+	for _, id := range d.cids[e.ids0:e.pre1] {
+		d.keys[id>>6] |= 1 << (id & 63)
+	}
+	for _, m := range d.cmasks[e.masks0:e.masks1] {
+		d.keys[m.w] |= m.m
+	}
+}
+
+// expandFrom rebuilds the token arrays for replacements from token i0
+// on (the tokens before it are final).
+func (rs *ruleset) expandFrom(d *doc, l int, i0 int) {
+	ab := rs.langs[l].abbrev
+	toks := append(d.tmp[:0], d.toks[:i0]...)
+	ids := append(d.ids2[:0], d.ids[:d.idAt[i0]]...)
+	idAt := append(d.idAt2[:0], d.idAt[:i0]...)
+	tbits := append(d.tbits2[:0], d.tbits[:i0]...)
+	for i := i0; i < len(d.toks); i++ {
 		t := d.toks[i]
 		if t.kind == kWord && d.ents[t.ent].abbrev&(1<<l) != 0 {
 			if rep, ok := ab[string(d.norm(i))]; ok {
@@ -296,15 +366,9 @@ func (rs *ruleset) expand(d *doc, l int) {
 						b |= rs.idBits[idCaps]
 					}
 					e := &d.ents[nt.ent]
-					d.guard |= e.guard
 					ids = append(ids, d.cids[e.ids0:e.pre1]...)
 					b |= e.bitsW
-					for _, id := range d.cids[e.ids0:e.pre1] {
-						d.keys[id>>6] |= 1 << (id & 63)
-					}
-					for _, m := range d.cmasks[e.masks0:e.masks1] {
-						d.keys[m.w] |= m.m
-					}
+					rs.markNew(d, e)
 					tbits = append(tbits, b)
 					toks = append(toks, nt)
 				}
