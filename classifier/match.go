@@ -44,6 +44,13 @@ func (rs *ruleset) lookup(d *doc) {
 	sent := int32(0)
 	lastCon := [2]int32{-1, -1}
 	var guard uint64
+	// The cache entries first, in a loop of their own: the probes of
+	// different tokens do not depend on one another, so they overlap.
+	for i := range toks {
+		if t := &toks[i]; t.ent < 0 && t.kind != kURL {
+			t.ent = rs.entry(d, d.buf[t.ns:t.ne])
+		}
+	}
 	for i := range toks {
 		idAt[i] = int32(len(ids))
 		t := &toks[i]
@@ -77,9 +84,6 @@ func (rs *ruleset) lookup(d *doc) {
 			if t.flags&fCaps != 0 {
 				ids = append(ids, idCaps)
 				b |= rs.stampID(d, idCaps)
-			}
-			if t.ent < 0 {
-				t.ent = rs.entry(d, d.buf[t.ns:t.ne])
 			}
 			e := &d.ents[t.ent]
 			guard |= e.guard
