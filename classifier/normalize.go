@@ -306,7 +306,11 @@ func (d *doc) tokenize() {
 			i++
 			continue
 		case startLetter:
-			i = d.word(i)
+			if j := d.wordASCII(i); j > i {
+				i = j
+			} else {
+				i = d.word(i)
+			}
 			continue
 		}
 		switch {
@@ -348,7 +352,11 @@ func (d *doc) tokenize() {
 		case c < 0x80 && asciiWord[c] == 0 && c != '_': // not a word byte
 			i = d.punct(i)
 		case c < 0x80: // a letter or '_'
-			i = d.word(i)
+			if j := d.wordASCII(i); j > i {
+				i = j
+			} else {
+				i = d.word(i)
+			}
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			switch {
@@ -425,6 +433,53 @@ func isURLStart(s string) bool {
 		return true
 	}
 	return len(s) >= 5 && (s[:4] == "www." || s[:4] == "WWW.")
+}
+
+// wordASCII is word for the common word: ASCII letters and digits
+// ending at another ASCII byte than an apostrophe, or at the text's end.
+// It returns the index after the word, or i, having done nothing, when
+// the word is not of that kind (word then reads it).
+func (d *doc) wordASCII(i int) int {
+	s := d.text
+	ns := len(d.buf)
+	if cap(d.buf)-ns < len(s)-i+1 {
+		d.buf = slices.Grow(d.buf, len(s)-i+1)
+	}
+	out := d.buf[ns : ns+len(s)-i]
+	var acc uint8
+	upper := 0
+	j := i
+	for ; j < len(s); j++ {
+		c := s[j]
+		cl := asciiWord[c]
+		if cl == 0 {
+			break
+		}
+		acc |= cl
+		upper += int(cl >> 1 & 1)
+		out[j-i] = c | 0x20 // letters and digits all have 0x20 set once lower case
+	}
+	if j == i || j < len(s) && (s[j] >= utf8.RuneSelf || s[j] == '\'') {
+		return i
+	}
+	d.buf = d.buf[:ns+j-i]
+	var flags uint8
+	if upper >= 2 && acc&1 == 0 {
+		flags |= fCaps
+		d.caps++
+	}
+	before := len(d.buf) - ns
+	d.buf = d.buf[:ns+len(collapse(d.buf[ns:]))]
+	if len(d.buf)-ns != before {
+		flags |= fElong
+		d.elong++
+	}
+	if w := d.buf[ns:]; len(w) == 2 && w[0] == 'x' || len(w) >= 4 && (w[0] == 'j' || w[0] == 'h') {
+		laughter(d, ns)
+	}
+	d.words++
+	d.addTok(ns, i, j, kWord, flags)
+	return j
 }
 
 // word reads a run of letters (and digits after a letter, and apostrophes
