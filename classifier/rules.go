@@ -317,7 +317,7 @@ type builder struct {
 
 func newBuilder() *builder {
 	return &builder{
-		rs:  &ruleset{vocab: map[string]int32{}, prefix: map[string]int32{}, minPre: 1 << 30, nIDs: nSpecial},
+		rs:  &ruleset{vocab: make(map[string]int32, 1<<13), prefix: map[string]int32{}, minPre: 1 << 30, nIDs: nSpecial},
 		ids: map[string]bool{},
 	}
 }
@@ -329,7 +329,7 @@ func (b *builder) foldTokens(s string) []string {
 		return toks
 	}
 	if b.folded == nil {
-		b.folded = map[string][]string{}
+		b.folded = make(map[string][]string, 1<<13)
 	}
 	var toks []string
 	if plainWord(s) {
@@ -408,13 +408,14 @@ func (b *builder) parsePattern(ri int32, src string) error {
 		b.rs.regexes = append(b.rs.regexes, regexRule{rule: ri, re: re, guard: regexGuard(strings.TrimSpace(rest))})
 		return nil
 	}
-	if err := b.checkPattern(ri, src); err != nil {
+	parts, split, err := b.checkPattern(ri, src)
+	if err != nil {
 		return err
 	}
 	var p pattern
 	p.rule = ri
 	gap := 0
-	for _, part := range strings.Fields(src) {
+	for pi, part := range parts {
 		if part == "..." {
 			gap = 3
 			continue
@@ -433,7 +434,7 @@ func (b *builder) parsePattern(ri int32, src string) error {
 		var e elem
 		e.gap = gap
 		gap = 0
-		for _, alt := range strings.Split(part, "|") {
+		for _, alt := range split[pi] {
 			if alt == "" {
 				return fmt.Errorf("pattern %q: empty alternative in %q", src, part)
 			}
@@ -481,24 +482,30 @@ func (b *builder) parsePattern(ri int32, src string) error {
 // the normaliser rewrites into several words before matching ("pls" ->
 // "por favor"); a word rewritten into one word ("fibra" -> "internet")
 // is matched by what it becomes (see rewrites).
-func (b *builder) checkPattern(ri int32, src string) error {
+// It returns the pattern's parts (strings.Fields) and each part split at
+// "|".
+func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, error) {
 	parts := strings.Fields(src)
+	split := make([][]string, len(parts))
+	for i, part := range parts {
+		split[i] = strings.Split(part, "|")
+	}
 	opts := func(i int) []string { // the options of part i, none for gaps
 		if i < 0 || i >= len(parts) || strings.HasPrefix(parts[i], "..") {
 			return nil
 		}
-		return strings.Split(parts[i], "|")
+		return split[i]
 	}
 	mask := b.rs.rules[ri].langMask
 	for i, part := range parts {
 		if part == ".." {
-			return fmt.Errorf("pattern %q: gap \"..\" needs a number (..N), or write ... for up to three words", src)
+			return nil, nil, fmt.Errorf("pattern %q: gap \"..\" needs a number (..N), or write ... for up to three words", src)
 		}
-		alts := strings.Split(part, "|")
+		alts := split[i]
 		if len(alts) > 1 {
 			for _, alt := range alts {
 				if alt != "" && (repeats(alt, alts, opts(i-1)) || repeats(alt, alts, opts(i+1))) {
-					return fmt.Errorf("pattern %q: %q repeats %q beside it: a choice of several words is not supported; write one pattern per phrase", src, part, alt)
+					return nil, nil, fmt.Errorf("pattern %q: %q repeats %q beside it: a choice of several words is not supported; write one pattern per phrase", src, part, alt)
 				}
 			}
 		}
@@ -515,12 +522,12 @@ func (b *builder) checkPattern(ri int32, src string) error {
 					continue
 				}
 				if exp, ok := b.rs.langs[l].abbrev[toks[0]]; ok && len(exp) > 1 {
-					return fmt.Errorf("pattern %q: %q is rewritten to %q before matching, so it never matches; write %q", src, alt, strings.Join(exp, " "), strings.Join(exp, " "))
+					return nil, nil, fmt.Errorf("pattern %q: %q is rewritten to %q before matching, so it never matches; write %q", src, alt, strings.Join(exp, " "), strings.Join(exp, " "))
 				}
 			}
 		}
 	}
-	return nil
+	return parts, split, nil
 }
 
 // rewrites returns the single words that the languages of rule ri
