@@ -137,7 +137,7 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 // judged by sums of the same few weights, so margins repeat, and a score
 // costs two exponentials.
 type scoreMemo struct {
-	slot [64]struct {
+	slot [256]struct {
 		a, b float64
 		ok   bool
 		s    float64
@@ -147,7 +147,7 @@ type scoreMemo struct {
 // score is round3(1 / (1 + e^a + e^b)).
 func (m *scoreMemo) score(a, b float64) float64 {
 	ab, bb := math.Float64bits(a), math.Float64bits(b)
-	h := (ab*0x9e3779b97f4a7c15 ^ bb*0xc2b2ae3d27d4eb4f) >> 58
+	h := (ab*0x9e3779b97f4a7c15 ^ bb*0xc2b2ae3d27d4eb4f) >> 56
 	e := &m.slot[h]
 	if e.ok && math.Float64bits(e.a) == ab && math.Float64bits(e.b) == bb {
 		return e.s
