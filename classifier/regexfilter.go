@@ -186,10 +186,12 @@ func guardPiece(lit []byte) ([]byte, bool) {
 	return best, len(best) > 0
 }
 
-// guardPieceOf is one guard piece and the bit of its step.
+// guardPieceOf is one guard piece, the bit of its step, and the set of
+// bytes it has (a word without one of them cannot contain it).
 type guardPieceOf struct {
 	bit   uint64
 	piece []byte
+	bytes [4]uint64
 }
 
 // compileTokenGuards gives guard steps token bits, first the best step of
@@ -221,7 +223,11 @@ func (rs *ruleset) compileTokenGuards() {
 		}
 		rr.bits |= bit
 		for _, p := range pieces {
-			rs.guardPieces = append(rs.guardPieces, guardPieceOf{bit: bit, piece: p})
+			gp := guardPieceOf{bit: bit, piece: p}
+			for _, c := range p {
+				gp.bytes[c>>6] |= 1 << (c & 63)
+			}
+			rs.guardPieces = append(rs.guardPieces, gp)
 		}
 		return true
 	}
@@ -275,9 +281,18 @@ func guardStepScore(st guardStep) int {
 // tokenGuard returns the bits of the guard steps a piece of which folded
 // token w contains.
 func (rs *ruleset) tokenGuard(w []byte) uint64 {
+	var has [4]uint64 // the bytes of w
+	for _, c := range w {
+		has[c>>6] |= 1 << (c & 63)
+	}
 	var g uint64
-	for _, p := range rs.guardPieces {
-		if g&p.bit == 0 && len(w) >= len(p.piece) && bytes.Contains(w, p.piece) {
+	for i := range rs.guardPieces {
+		p := &rs.guardPieces[i]
+		if g&p.bit != 0 || len(w) < len(p.piece) ||
+			p.bytes[0]&^has[0]|p.bytes[1]&^has[1]|p.bytes[2]&^has[2]|p.bytes[3]&^has[3] != 0 {
+			continue
+		}
+		if bytes.Contains(w, p.piece) {
 			g |= p.bit
 		}
 	}
