@@ -512,7 +512,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	var negSpans, contrastUsed, compUsed bool
 	negFirst := int32(-1)
 	minor := false
-	sev := escucha.SeverityNone
+	sev, sevRank := escucha.SeverityNone, int8(0)
 
 	// apply counts rule ri with weight w and records it as fired.
 	apply := func(ri int32, w float64, hs []hit) {
@@ -537,8 +537,8 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 		if r.minor {
 			minor = true
-		} else if r.severity.Rank() > sev.Rank() {
-			sev = r.severity
+		} else if r.sevRank > sevRank {
+			sev, sevRank = r.severity, r.sevRank
 		}
 		rs.addFired(d, ri, w, hs)
 	}
@@ -731,7 +731,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	res.score = d.scores.score(second-best, third-best)
 	if label == escucha.LabelComplaint {
 		switch {
-		case sev.Rank() >= escucha.SeverityHigh.Rank():
+		case sevRank >= rankHigh:
 			res.severity = sev
 		case minor:
 			res.severity = escucha.SeverityLow

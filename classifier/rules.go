@@ -66,6 +66,7 @@ type rule struct {
 	class     ruleClass
 	weight    float64
 	severity  escucha.Severity
+	sevRank   int8 // severity.Rank(), kept so decide compares numbers
 	minor     bool // severity "low": the author calls it minor
 	langMask  uint8
 	negatable bool
@@ -77,6 +78,9 @@ type rule struct {
 	start     bool  // matches only at the start of a clause (imperatives)
 	when      uint8 // whenAlways, whenGrievance, whenNoOwnGrievance or whenAlone
 }
+
+// rankHigh is escucha.SeverityHigh.Rank().
+var rankHigh = int8(escucha.SeverityHigh.Rank())
 
 // Conditions a rule may put on the rest of the post ("when" in a rules file).
 const (
@@ -615,6 +619,7 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	default:
 		return fail(fmt.Errorf("severity %q: want low, medium, high or critical", s.Severity))
 	}
+	r.sevRank = int8(r.severity.Rank())
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
 	}
