@@ -512,10 +512,12 @@ func (rs *ruleset) walk(d *doc, c *cand, i int) int {
 					}
 				}
 			} else {
-				alts := rs.mids[e.ids0:e.ids1]
 			scan:
 				for _, a := range tids {
-					for _, b := range alts {
+					if e.bloom&(1<<(a&63)) == 0 {
+						continue
+					}
+					for _, b := range rs.mids[e.ids0:e.ids1] {
 						if a == b {
 							found = j
 							break scan

@@ -326,8 +326,12 @@ func (d *doc) tokenize() {
 			}
 			ns := len(d.buf)
 			d.buf = append(d.buf, '@')
-			for k := i + 1; k < j; k++ {
-				d.buf = foldRune(d.buf, rune(s[k]))
+			for k := i + 1; k < j; k++ { // handle bytes are ASCII: foldRune lower-cases them
+				c := s[k]
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				d.buf = append(d.buf, c)
 			}
 			d.addTok(ns, i, j, kHandle, 0)
 			i = j

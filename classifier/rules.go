@@ -123,6 +123,9 @@ type melem struct {
 	key        int32
 	ids0, ids1 int32
 	gap        int32
+	// bloom has bit id%64 of each alternative: an id without its bit is
+	// none of them.
+	bloom uint64
 }
 
 // idInfo is what match needs per id, packed so one cache line serves:
@@ -1017,6 +1020,9 @@ func (rs *ruleset) compileCands() {
 				m.ids0 = int32(len(rs.mids))
 				rs.mids = append(rs.mids, e.ids...)
 				m.ids1 = int32(len(rs.mids))
+				for _, id := range e.ids {
+					m.bloom |= 1 << (id & 63)
+				}
 			}
 			rs.mel = append(rs.mel, m)
 		}
