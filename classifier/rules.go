@@ -321,6 +321,10 @@ type builder struct {
 		id                                int32
 	}
 	folded map[string][]string // foldTokens' answers (callers never change them)
+	// Scratch of checkPattern, reused from pattern to pattern.
+	partsBuf []string
+	altsBuf  []string
+	splitBuf [][]string
 }
 
 func newBuilder() *builder {
@@ -362,6 +366,18 @@ func plainWord(s string) bool {
 		}
 	}
 	return true
+}
+
+// fold1 returns the one token s folds to, or false when it folds to none
+// or several.
+func (b *builder) fold1(s string) (string, bool) {
+	if plainWord(s) {
+		return s, true
+	}
+	if toks := b.foldTokens(s); len(toks) == 1 {
+		return toks[0], true
+	}
+	return "", false
 }
 
 func (b *builder) foldTokensOnce(s string) []string {
@@ -461,12 +477,12 @@ func (b *builder) parsePattern(ri int32, src string) error {
 				e.ids = append(e.ids, b.prefixID(toks[0]))
 				continue
 			}
-			toks := b.foldTokens(alt)
-			if len(toks) != 1 {
+			w, ok := b.fold1(alt)
+			if !ok {
 				return fmt.Errorf("pattern %q: %q is not one word (write words apart, with | only between alternatives)", src, alt)
 			}
-			e.ids = append(e.ids, b.wordID(toks[0]))
-			for _, w := range b.rewrites(ri, toks[0]) {
+			e.ids = append(e.ids, b.wordID(w))
+			for _, w := range b.rewrites(ri, w) {
 				e.ids = append(e.ids, b.wordID(w))
 			}
 		}
@@ -491,13 +507,23 @@ func (b *builder) parsePattern(ri int32, src string) error {
 // "por favor"); a word rewritten into one word ("fibra" -> "internet")
 // is matched by what it becomes (see rewrites).
 // It returns the pattern's parts (strings.Fields) and each part split at
-// "|".
+// "|", in the builder's scratch (valid until the next call).
 func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, error) {
-	parts := strings.Fields(src)
-	split := make([][]string, len(parts))
-	for i, part := range parts {
-		split[i] = strings.Split(part, "|")
+	parts := b.partsBuf[:0]
+	for f := range strings.FieldsSeq(src) {
+		parts = append(parts, f)
 	}
+	b.partsBuf = parts
+	alts := b.altsBuf[:0]
+	split := b.splitBuf[:0]
+	for _, part := range parts {
+		n := len(alts)
+		for a := range strings.SplitSeq(part, "|") {
+			alts = append(alts, a)
+		}
+		split = append(split, alts[n:len(alts):len(alts)])
+	}
+	b.altsBuf, b.splitBuf = alts, split
 	opts := func(i int) []string { // the options of part i, none for gaps
 		if i < 0 || i >= len(parts) || strings.HasPrefix(parts[i], "..") {
 			return nil
@@ -521,15 +547,15 @@ func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, erro
 			if alt == "" || strings.HasSuffix(alt, "*") || strings.HasPrefix(alt, "<") {
 				continue
 			}
-			toks := b.foldTokens(alt)
-			if len(toks) != 1 {
+			w, ok := b.fold1(alt)
+			if !ok {
 				continue
 			}
 			for l := range 2 {
 				if mask&(1<<l) == 0 {
 					continue
 				}
-				if exp, ok := b.rs.langs[l].abbrev[toks[0]]; ok && len(exp) > 1 {
+				if exp, ok := b.rs.langs[l].abbrev[w]; ok && len(exp) > 1 {
 					return nil, nil, fmt.Errorf("pattern %q: %q is rewritten to %q before matching, so it never matches; write %q", src, alt, strings.Join(exp, " "), strings.Join(exp, " "))
 				}
 			}
@@ -969,7 +995,34 @@ func compile(opts Options) (*ruleset, error) {
 	return b.finish(), nil
 }
 
-// setMask is one word of doc.sets and the bits an id sets in it.
+// groups lists values by key in one flat array: count every key, sum,
+// then add the values; of(k) returns key k's values in the order added.
+type groups struct {
+	at   []int32 // key k's values are flat[at[k]:at[k+1]]
+	next []int32
+	flat []int32
+}
+
+func (g *groups) init(n int) { g.at = make([]int32, n+1) }
+
+func (g *groups) count(k int32) { g.at[k+1]++ }
+
+func (g *groups) sum() {
+	for k := 1; k < len(g.at); k++ {
+		g.at[k] += g.at[k-1]
+	}
+	g.next = slices.Clone(g.at[:len(g.at)-1])
+	g.flat = make([]int32, g.at[len(g.at)-1])
+}
+
+func (g *groups) add(k, v int32) {
+	g.flat[g.next[k]] = v
+	g.next[k]++
+}
+
+func (g *groups) of(k int32) []int32 { return g.flat[g.at[k]:g.at[k+1]] }
+
+// setMask is one word of doc.keys and the bits an id sets in it.
 type setMask struct {
 	w int32
 	m uint64
@@ -979,12 +1032,23 @@ type setMask struct {
 // patterns whose first element carries it, in pattern order, each with
 // its rule's language and position constraints copied in.
 func (rs *ruleset) compileCands() {
-	index := make([][]int32, rs.nIDs)
-	nCands, nMel, nMids := 0, 0, 0
+	// index(id) is the patterns whose first element carries id, in order.
+	var first groups
+	first.init(int(rs.nIDs))
+	for _, p := range rs.patterns {
+		for _, id := range p.elems[0].ids {
+			first.count(id)
+		}
+	}
+	first.sum()
 	for pi, p := range rs.patterns {
 		for _, id := range p.elems[0].ids {
-			index[id] = append(index[id], int32(pi))
+			first.add(id, int32(pi))
 		}
+	}
+	index := first.of
+	nCands, nMel, nMids := 0, 0, 0
+	for _, p := range rs.patterns {
 		nCands += len(p.elems[0].ids)
 		nMel += len(p.elems) - 1
 		for _, e := range p.elems[1:] {
@@ -1032,24 +1096,32 @@ func (rs *ruleset) compileCands() {
 	// Number the sets: first those of the ids in most sets (function
 	// words, which most texts carry), so an id's sets share a few words
 	// of bits.
-	of := make([][]int32, rs.nIDs)
-	for si, ids := range sets {
+	var member groups // the sets each id is in
+	member.init(int(rs.nIDs))
+	for _, ids := range sets {
 		for _, id := range ids {
-			of[id] = append(of[id], int32(si))
+			member.count(id)
 		}
 	}
+	member.sum()
+	for si, ids := range sets {
+		for _, id := range ids {
+			member.add(id, int32(si))
+		}
+	}
+	of := member.of
 	byCount := make([]int32, rs.nIDs)
 	for id := range byCount {
 		byCount[id] = int32(id)
 	}
-	slices.SortStableFunc(byCount, func(a, b int32) int { return len(of[b]) - len(of[a]) })
+	slices.SortStableFunc(byCount, func(a, b int32) int { return len(of(b)) - len(of(a)) })
 	num := make([]int32, len(sets))
 	for i := range num {
 		num[i] = -1
 	}
 	nSets := int32(0)
 	for _, id := range byCount {
-		for _, si := range of[id] {
+		for _, si := range of(id) {
 			if num[si] < 0 {
 				num[si] = nSets
 				nSets++
@@ -1076,7 +1148,7 @@ func (rs *ruleset) compileCands() {
 			case maskEN:
 				in.candE = int32(len(rs.cands))
 			}
-			for _, pi := range index[id] {
+			for _, pi := range index(id) {
 				p := &rs.patterns[pi]
 				r := &rs.rules[p.rule]
 				if r.langMask != group {
@@ -1098,13 +1170,13 @@ func (rs *ruleset) compileCands() {
 		in.cand1 = int32(len(rs.cands))
 		in.mask0 = int32(len(rs.setMasks))
 		var words []int32
-		for _, si := range of[id] {
+		for _, si := range of(id) {
 			words = append(words, rs.setBase/64+num[si]/64)
 		}
 		slices.Sort(words)
 		for _, w := range slices.Compact(words) {
 			m := setMask{w: w}
-			for _, si := range of[id] {
+			for _, si := range of(id) {
 				if rs.setBase/64+num[si]/64 == w {
 					m.m |= 1 << (num[si] % 64)
 				}
