@@ -193,7 +193,9 @@ const otherPrior = 1.0
 func (rs *ruleset) run(d *doc, text, lang string) *result {
 	l, mask := rs.normalize(d, text, lang)
 	rs.match(d, mask)
-	rs.maskEntities(d)
+	if d.entHit { // else there is no entity name to mask
+		rs.maskEntities(d)
+	}
 	return rs.decide(d, l)
 }
 
@@ -492,6 +494,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
 	for _, h := range d.hits {
+		if !d.entHit {
+			break // match saw no entity hit
+		}
 		r := &rs.rules[h.rule]
 		if r.class != clsEntity {
 			continue

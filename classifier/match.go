@@ -458,6 +458,7 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 					continue
 				}
 				d.hits = append(d.hits, hit{rule: c.rule, start: int32(i), end: int32(end)})
+				d.entHit = d.entHit || c.entity
 			}
 		}
 	}

@@ -68,6 +68,7 @@ type doc struct {
 	endings  [2]int   // words with an ending (or accent) typical of es, en
 	guard    uint64   // OR of the tokens' guard bits (tokEntry.guard), set by lookup and expand
 	hits     []hit
+	entHit   bool // some hit is of an entity rule (brand, CEO, competitor)
 	fired    []fired
 	spans    []span
 	ruleIDs  []string
@@ -103,6 +104,7 @@ func (d *doc) reset(text string) {
 	d.ids = d.ids[:0]
 	d.idAt = d.idAt[:0]
 	d.hits = d.hits[:0]
+	d.entHit = false
 	d.fired = d.fired[:0]
 	d.spans = d.spans[:0]
 	d.caps, d.elong, d.words, d.bangs = 0, 0, 0, 0

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/escucha/escucha/config"
 )
 
 // fullVerdict is everything a result says, spans resolved, for comparing
@@ -159,7 +161,46 @@ func TestPipelineAgreesWithReference(t *testing.T) {
 	require.Greater(t, fired, len(texts), "the corpus must fire rules")
 }
 
-// FuzzPipeline compares the optimised pipeline with the reference one on
+// TestPipelineAgreesWithReferenceEntities is the comparison with the
+// brand and CEO of the default configuration (what `escucha classify`
+// runs with), on texts that name them beside the labelled test data.
+func TestPipelineAgreesWithReferenceEntities(t *testing.T) {
+	opts := OptionsFrom(config.Default())
+	// Names holding rule words, so that masking hits inside names counts.
+	opts.Brand.Keywords = append(opts.Brand.Keywords, "No Frills", "Sin Límites", "Never Late Air", "Cero Esperas")
+	c := newC(t, opts)
+	rs := c.rs.Load()
+	index := refIndex(rs)
+	files, err := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
+	require.NoError(t, err)
+	var base []string
+	for _, f := range files {
+		base = append(base, jsonlTexts(t, f, 1<<30)...)
+	}
+	names := []string{"Volta", "@volta", "@volta_ayuda", "#volta", "voltacars", "Elena Ruiz", "@elenaruiz", "la CEO Elena Ruiz",
+		"No Frills", "no frills again", "Sin Límites", "Never Late Air", "cero esperas"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	texts := slices.Clone(base)
+	for _, b := range base {
+		n := names[rng.IntN(len(names))]
+		if rng.IntN(2) == 0 {
+			texts = append(texts, n+" "+b)
+		} else {
+			texts = append(texts, b+" "+n)
+		}
+	}
+	d, dref := new(doc), new(doc)
+	var entity int
+	for _, text := range texts {
+		want := full(rs, dref, rs.runRef(dref, text, "", index))
+		got := full(rs, d, *rs.run(d, text, ""))
+		require.Equal(t, want, got, "text %q", text)
+		entity += int(b2u(got.CEO))
+	}
+	require.Positive(t, entity, "the corpus must name the CEO")
+}
+
+
 // arbitrary texts.
 func FuzzPipeline(f *testing.F) {
 	for _, s := range []string{"", "Llevo 3 días sin internet 😡", "Love paying $95 🙃", "\xff", "no no no no", "¿¿??", "#a_b_C1", "rt @x: hola", "PÉSIMO servicioooo!!! pero bueno"} {

@@ -113,6 +113,7 @@ type cand struct {
 	el0, el1 int32
 	sentence bool
 	start    bool
+	entity   bool // a brand, CEO or competitor name
 }
 
 // melem is a pattern element after the first: one id (one >= 0) or the
@@ -1155,7 +1156,7 @@ func (rs *ruleset) compileCands() {
 					continue
 				}
 				c := cand{rule: p.rule, need: -1, el0: elAt[pi][0], el1: elAt[pi][1],
-					sentence: r.sentence, start: r.start}
+					sentence: r.sentence, start: r.start, entity: r.class == clsEntity}
 				if c.el0 < c.el1 {
 					c.need = rs.mel[c.el0].key
 				}
