@@ -200,7 +200,6 @@ func TestPipelineAgreesWithReferenceEntities(t *testing.T) {
 	require.Positive(t, entity, "the corpus must name the CEO")
 }
 
-
 // arbitrary texts.
 func FuzzPipeline(f *testing.F) {
 	for _, s := range []string{"", "Llevo 3 días sin internet 😡", "Love paying $95 🙃", "\xff", "no no no no", "¿¿??", "#a_b_C1", "rt @x: hola", "PÉSIMO servicioooo!!! pero bueno"} {
