@@ -200,6 +200,7 @@ func TestPipelineAgreesWithReferenceEntities(t *testing.T) {
 	require.Positive(t, entity, "the corpus must name the CEO")
 }
 
+// FuzzPipeline compares the optimised pipeline with the reference one on
 // arbitrary texts.
 func FuzzPipeline(f *testing.F) {
 	for _, s := range []string{"", "Llevo 3 días sin internet 😡", "Love paying $95 🙃", "\xff", "no no no no", "¿¿??", "#a_b_C1", "rt @x: hola", "PÉSIMO servicioooo!!! pero bueno"} {
