@@ -455,6 +455,23 @@ func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
 	return 0, false
 }
 
+// Accumulators of decide, by rule class.
+const (
+	accComplaint = iota // complaint and severity rules
+	accSuggestion
+	accOther
+	accPraise
+	accSarcasm
+	accNone // signals and entities count towards nothing
+	nAcc
+)
+
+// accOf is the accumulator of each rule class.
+var accOf = [...]uint8{
+	clsComplaint: accComplaint, clsSeverity: accComplaint, clsSuggestion: accSuggestion,
+	clsOther: accOther, clsPraise: accPraise, clsSarcasm: accSarcasm, clsSignal: accNone, clsEntity: accNone,
+}
+
 // deferred is a rule with a "when" condition, waiting in decide until the
 // rest of the post is counted.
 type deferred struct {
@@ -512,7 +529,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 	}
 
-	var sc, ss, so, praise, sarcasm float64
+	// Sums by what a rule's weight counts towards (see accOf), each added
+	// to in the order rules are applied.
+	var acc [nAcc]float64
 	damp := 1.0
 	var negSpans, contrastUsed, compUsed bool
 	negFirst := int32(-1)
@@ -522,18 +541,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// apply counts rule ri with weight w and records it as fired.
 	apply := func(ri int32, w float64, hs []hit) {
 		r := &rs.rules[ri]
-		switch r.class {
-		case clsComplaint, clsSeverity:
-			sc += w
-		case clsSuggestion:
-			ss += w
-		case clsOther:
-			so += w
-		case clsPraise:
-			praise += w
-		case clsSarcasm:
-			sarcasm += w
-		}
+		acc[accOf[r.class]] += w
 		if r.ceo {
 			res.ceo = true
 		}
@@ -646,7 +654,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if sc <= 0 {
+			if acc[accComplaint] <= 0 {
 				continue
 			}
 		case whenNoOwnGrievance:
@@ -673,7 +681,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// Weak cues (when: alone) count only in a post where no other rule
 	// counted toward any label: several kinds of them together flag a post
 	// that no pattern recognised, and they never tip a decided one.
-	if sc == 0 && ss == 0 && so == 0 && praise == 0 && sarcasm == 0 {
+	if acc[accComplaint] == 0 && acc[accSuggestion] == 0 && acc[accOther] == 0 && acc[accPraise] == 0 && acc[accSarcasm] == 0 {
 		for _, dl := range later {
 			if rs.rules[dl.rule].when == whenAlone {
 				apply(dl.rule, dl.w, dl.hits)
@@ -689,6 +697,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	if compUsed {
 		rs.addFired(d, ld.sig[sigCompetitor], 0, nil)
 	}
+	sc, ss, so, praise, sarcasm := acc[accComplaint], acc[accSuggestion], acc[accOther], acc[accPraise], acc[accSarcasm]
 	// Irony: praise next to a grievance or an irony marker is a complaint.
 	if sarcasm > 0 {
 		if sc > 0 || praise > 0 {
@@ -759,16 +768,17 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 }
 
 func (rs *ruleset) addFired(d *doc, ri int32, w float64, hs []hit) {
-	f := fired{rule: ri, weight: w, spanFrom: int32(len(d.spans)), first: 1 << 30}
+	spans := d.spans
+	first := int32(1 << 30)
 	for k, h := range hs {
 		if k >= 4 {
 			break
 		}
-		d.spans = append(d.spans, span{d.toks[h.start].os, d.toks[h.end].oe})
-		f.first = min(f.first, h.start)
+		spans = append(spans, span{d.toks[h.start].os, d.toks[h.end].oe})
+		first = min(first, h.start)
 	}
-	f.spanTo = int32(len(d.spans))
-	d.fired = append(d.fired, f)
+	d.fired = append(d.fired, fired{rule: ri, weight: w, spanFrom: int32(len(d.spans)), spanTo: int32(len(spans)), first: first})
+	d.spans = spans
 }
 
 func (rs *ruleset) addFiredSpan(d *doc, ri int32, w float64, tok int32) {
