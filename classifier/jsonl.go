@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"runtime"
 	"strconv"
 	"sync"
@@ -521,11 +522,14 @@ func scanString(b []byte, i int) (s, e, next int, esc bool) {
 			const lo, hi = 0x0101010101010101, 0x8080808080808080
 			x := binary.LittleEndian.Uint64(b[j:])
 			q, bs := x^(lo*'"'), x^(lo*'\\')
-			if ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs)&hi != 0 {
-				break
-			}
 			if x&hi != 0 {
-				wide = true
+				wide = true // maybe a byte after the end: it only costs a check
+			}
+			if t := ((x-lo*0x20)&^x | (q-lo)&^q | (bs-lo)&^bs) & hi; t != 0 {
+				// The lowest flag is exact (no borrow reaches it): skip to
+				// the first quote, backslash or control byte.
+				j += bits.TrailingZeros64(t) >> 3
+				break
 			}
 			j += 8
 		}
