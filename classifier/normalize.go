@@ -454,6 +454,8 @@ func (d *doc) wordASCII(i int) int {
 	out := d.buf[ns : ns+len(s)-i]
 	var acc uint8
 	upper := 0
+	var p1, p2 byte // the two bytes before, folded
+	three := false  // three equal bytes in a row: collapse may shorten the word
 	j := i
 	for ; j < len(s); j++ {
 		c := s[j]
@@ -463,7 +465,10 @@ func (d *doc) wordASCII(i int) int {
 		}
 		acc |= cl
 		upper += int(cl >> 1 & 1)
-		out[j-i] = c | 0x20 // letters and digits all have 0x20 set once lower case
+		c |= 0x20 // letters and digits all have 0x20 set once lower case
+		out[j-i] = c
+		three = three || c == p1 && c == p2
+		p1, p2 = c, p1
 	}
 	if j == i || j < len(s) && (s[j] >= utf8.RuneSelf || s[j] == '\'') {
 		return i
@@ -474,17 +479,22 @@ func (d *doc) wordASCII(i int) int {
 		flags |= fCaps
 		d.caps++
 	}
-	before := len(d.buf) - ns
-	d.buf = d.buf[:ns+len(collapse(d.buf[ns:]))]
-	if len(d.buf)-ns != before {
-		flags |= fElong
-		d.elong++
+	if three {
+		before := len(d.buf) - ns
+		d.buf = d.buf[:ns+len(collapse(d.buf[ns:]))]
+		if len(d.buf)-ns != before {
+			flags |= fElong
+			d.elong++
+		}
 	}
 	if w := d.buf[ns:]; len(w) == 2 && w[0] == 'x' || len(w) >= 4 && (w[0] == 'j' || w[0] == 'h') {
 		laughter(d, ns)
 	}
 	d.words++
 	d.addTok(ns, i, j, kWord, flags)
+	if j < len(s) && s[j] == ' ' { // the space tokenize would skip next
+		j++
+	}
 	return j
 }
 
