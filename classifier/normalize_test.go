@@ -137,3 +137,24 @@ func TestPlainWord(t *testing.T) {
 	}
 	require.Greater(t, n, 1000)
 }
+
+// Every currency sign is a currency token, not only $, €, £ and ¥.
+func TestCurrencySigns(t *testing.T) {
+	c, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sign := range []string{"$", "€", "£", "¥", "₹", "₱", "₦", "₩", "₽", "₺"} {
+		d := c.pool.Get().(*doc)
+		c.rs.Load().normalize(d, "paid "+sign+"2,800 for it", "en")
+		found := false
+		for _, tk := range d.toks {
+			if tk.kind == kCur {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no currency token", sign)
+		}
+	}
+}

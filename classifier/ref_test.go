@@ -84,7 +84,7 @@ func (d *doc) tokenizeRef() {
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			switch {
-			case r == '€' || r == '£' || r == '¥':
+			case unicode.Is(unicode.Sc, r): // €, £, ¥, ₹, ₱, ₦, ₩, ₽…
 				ns := len(d.buf)
 				d.buf = append(d.buf, '$')
 				d.addTokRef(ns, i, i+size, kCur, 0)
