@@ -196,6 +196,7 @@ func (rs *ruleset) run(d *doc, text, lang string) *result {
 	if d.entHit { // else there is no entity name to mask
 		rs.maskEntities(d)
 	}
+	rs.maskQuotedPraise(d)
 	return rs.decide(d, l)
 }
 

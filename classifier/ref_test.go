@@ -33,6 +33,7 @@ func (rs *ruleset) runRef(d *doc, text, lang string, index [][]int32) result {
 	rs.lookupRef(d)
 	rs.matchRef(d, mask, index)
 	rs.maskEntities(d)
+	rs.maskQuotedPraise(d)
 	return rs.decideRef(d, l)
 }
 

@@ -1,0 +1,123 @@
+package classifier
+
+import "unicode/utf8"
+
+// maskQuotedPraise drops praise hits that lie inside quotation marks:
+// "'the most reliable network'", «rápido y fácil», “hassle free” are the
+// brand's words quoted back at it, usually against what happened, not the
+// author's praise. Double quotes (" “ ” « ») and single quotes (' ‘ ’)
+// count; a single quote between two letters is an apostrophe ("don't"),
+// so it neither opens nor closes a quotation. It runs only when a praise
+// hit exists and allocates nothing.
+func (rs *ruleset) maskQuotedPraise(d *doc) {
+	praise := false
+	for _, h := range d.hits {
+		if rs.rules[h.rule].class == clsPraise {
+			praise = true
+			break
+		}
+	}
+	if !praise {
+		return
+	}
+	n := 0
+	for _, h := range d.hits {
+		if rs.rules[h.rule].class == clsPraise && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)) {
+			continue
+		}
+		d.hits[n] = h
+		n++
+	}
+	d.hits = d.hits[:n]
+}
+
+// quoted reports whether text[s:e] lies between an opening and a closing
+// quotation mark on the same line.
+func quoted(text string, s, e int) bool {
+	open := -1 // the quote character that opened the span, -1 = none open
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if r == '\n' {
+			open = -1
+		}
+		if i >= s && open < 0 {
+			return false // the hit starts outside any quotation
+		}
+		if i >= e {
+			return open >= 0 // the hit ended inside an open quotation
+		}
+		if q := quoteKind(text, i, r, size); q != 0 {
+			switch {
+			case open < 0 && q&qOpen != 0:
+				open = int(r)
+			case open >= 0 && q&qClose != 0 && closes(rune(open), r):
+				if i < s {
+					open = -1
+				} else {
+					return false // closed inside the hit: not wholly quoted
+				}
+			}
+		}
+		i += size
+	}
+	return false
+}
+
+const (
+	qOpen  = 1
+	qClose = 2
+)
+
+// quoteKind says whether the rune r at text[i:] can open or close a
+// quotation.
+func quoteKind(text string, i int, r rune, size int) int {
+	switch r {
+	case '"':
+		return qOpen | qClose
+	case '“', '«':
+		return qOpen
+	case '”', '»':
+		return qClose
+	case '\'', '‘', '’':
+		before := i > 0 && isLetterOrDigitBefore(text, i)
+		after := i+size < len(text) && isLetterOrDigitAt(text, i+size)
+		switch {
+		case before && after:
+			return 0 // an apostrophe: don't, O'Brien
+		case after && r != '’':
+			return qOpen
+		case before && r != '‘':
+			return qClose
+		}
+		// After a full stop or a closing bracket ("...it.'") it closes.
+		if i > 0 && r != '‘' && (text[i-1] == '.' || text[i-1] == '!' || text[i-1] == '?' || text[i-1] == ')') {
+			return qClose
+		}
+	}
+	return 0
+}
+
+// closes reports whether close ends a quotation opened by open.
+func closes(open, close rune) bool {
+	switch open {
+	case '"':
+		return close == '"'
+	case '“':
+		return close == '”' || close == '"'
+	case '«':
+		return close == '»'
+	case '\'', '‘':
+		return close == '\'' || close == '’'
+	}
+	return false
+}
+
+func isLetterOrDigitBefore(text string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	return isWordRune(r)
+}
+
+func isLetterOrDigitAt(text string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return isWordRune(r)
+}
