@@ -176,3 +176,14 @@ func BenchmarkRuleScaling(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNew is rule compilation from the built-in files (the start-up
+// cost `escucha classify` pays before the first post).
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New(Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

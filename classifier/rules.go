@@ -321,7 +321,8 @@ type builder struct {
 		negator, contrast, person, leadin uint8
 		id                                int32
 	}
-	folded map[string][]string // foldTokens' answers (callers never change them)
+	yamlOnly bool                // read built-in files from YAML even when generated (tests)
+	folded   map[string][]string // foldTokens' answers (callers never change them)
 	// Scratch of checkPattern, reused from pattern to pattern.
 	partsBuf []string
 	altsBuf  []string
@@ -736,60 +737,17 @@ func (b *builder) addRuleNodes(file, defLang string, nodes []yaml.Node) error {
 	return errors.Join(errs...)
 }
 
-// addLangFile reads a built-in language file.
+// addLangFile compiles a built-in language file: its generated form when
+// that was generated from data, else the YAML.
 func (b *builder) addLangFile(name string, data []byte) error {
-	var f langFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return &RuleError{File: name, Err: err}
+	if f := generatedFor(name, data); f != nil && !b.yamlOnly {
+		return b.addBuiltin(f)
 	}
-	l := -1
-	for i, n := range langNames {
-		if n == f.Lang {
-			l = i
-		}
+	f, err := parseLangFile(name, data)
+	if f == nil {
+		return err
 	}
-	if l < 0 {
-		return &RuleError{File: name, Err: fmt.Errorf("lang %q: want es or en", f.Lang)}
-	}
-	ld := &b.rs.langs[l]
-	ld.stop = map[string]bool{}
-	for _, w := range f.Stopwords {
-		ld.stop[FoldWord(w)] = true
-		b.stops = append(b.stops, struct {
-			id   int32
-			mask uint8
-		}{b.wordID(FoldWord(w)), 1 << l})
-	}
-	ld.abbrev = map[string][]string{}
-	for k, v := range f.Abbreviations {
-		ld.abbrev[FoldWord(k)] = b.foldTokens(v)
-	}
-	mark := func(words []string, set func(id int32)) {
-		for _, w := range words {
-			for _, t := range b.foldTokens(w) {
-				set(b.wordID(t))
-			}
-		}
-	}
-	type mk struct {
-		id   int32
-		what int
-	}
-	var marks []mk
-	mark(f.Negators, func(id int32) { marks = append(marks, mk{id, 0}) })
-	mark(f.Contrast, func(id int32) { marks = append(marks, mk{id, 1}) })
-	mark(f.Persons, func(id int32) { marks = append(marks, mk{id, 2}) })
-	mark(f.Leadins, func(id int32) { marks = append(marks, mk{id, 3}) })
-	for _, m := range marks {
-		b.items = append(b.items, struct {
-			negator, contrast, person, leadin uint8
-			id                                int32
-		}{id: m.id, negator: b2u(m.what == 0) << l, contrast: b2u(m.what == 1) << l, person: b2u(m.what == 2) << l,
-			leadin: b2u(m.what == 3) << l})
-	}
-	return b.addRuleNodes(name, f.Lang, f.Rules)
+	return errors.Join(err, b.addBuiltin(f))
 }
 
 func b2u(v bool) uint8 {
@@ -944,10 +902,11 @@ func (b *builder) finish() *ruleset {
 
 // compile builds the ruleset from the built-in files, the options and the
 // company's rules file.
-func compile(opts Options) (*ruleset, error) {
-	b := newBuilder()
+func compile(opts Options) (*ruleset, error) { return newBuilder().compile(opts) }
+
+func (b *builder) compile(opts Options) (*ruleset, error) {
 	var errs []error
-	for _, name := range []string{"rules/es.yaml", "rules/en.yaml"} {
+	for _, name := range builtinNames {
 		data, err := builtinFS.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("built-in rules: %w", err)
