@@ -1070,11 +1070,25 @@ func (rs *ruleset) compileCands() {
 		}
 	}
 	of := member.of
-	byCount := make([]int32, rs.nIDs)
-	for id := range byCount {
-		byCount[id] = int32(id)
+	// The ids by decreasing number of sets, ties in id order: a counting
+	// sort (a stable sort with a comparison was 7% of New).
+	maxSets := 0
+	for id := range rs.nIDs {
+		maxSets = max(maxSets, len(of(id)))
 	}
-	slices.SortStableFunc(byCount, func(a, b int32) int { return len(of(b)) - len(of(a)) })
+	at := make([]int32, maxSets+2) // at[maxSets-n+1]: ids with n sets, then start positions
+	for id := range rs.nIDs {
+		at[maxSets-len(of(id))+1]++
+	}
+	for i := 1; i < len(at); i++ {
+		at[i] += at[i-1]
+	}
+	byCount := make([]int32, rs.nIDs)
+	for id := range rs.nIDs {
+		k := maxSets - len(of(id))
+		byCount[at[k]] = id
+		at[k]++
+	}
 	num := make([]int32, len(sets))
 	for i := range num {
 		num[i] = -1
@@ -1097,7 +1111,8 @@ func (rs *ruleset) compileCands() {
 		}
 	}
 	rs.ids = make([]idInfo, rs.nIDs)
-	rs.cands, rs.needs, rs.setMasks = make([]cand, 0, nCands), make([]int32, 0, nCands), nil
+	rs.cands, rs.needs = make([]cand, 0, nCands), make([]int32, 0, nCands)
+	rs.setMasks = make([]setMask, 0, len(member.flat)) // at most one per membership
 	for id := range rs.nIDs {
 		in := &rs.ids[id]
 		in.cand0 = int32(len(rs.cands))
