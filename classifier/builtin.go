@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
@@ -64,11 +65,16 @@ func (r *builtinRule) spec() ruleSpec {
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // generatedFor returns the generated form of built-in file name when it
-// was generated from data, else nil.
-func generatedFor(name string, data []byte) *builtinFile {
+// was generated from the bytes r reads, else nil. It streams r, so
+// start-up does not copy the YAML to check it.
+func generatedFor(name string, r io.Reader) *builtinFile {
+	h := crc32.New(castagnoli)
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return nil
+	}
 	for i := range builtinGenerated {
-		f := &builtinGenerated[i]
-		if f.name == name && f.size == len(data) && f.crc == crc32.Checksum(data, castagnoli) {
+		if f := &builtinGenerated[i]; f.name == name && int64(f.size) == n && f.crc == h.Sum32() {
 			return f
 		}
 	}

@@ -101,8 +101,8 @@ func TestBuiltinGenerated(t *testing.T) {
 	for _, name := range builtinNames {
 		data, err := builtinFS.ReadFile(name)
 		require.NoError(t, err)
-		require.NotNil(t, generatedFor(name, data), name)
-		require.Nil(t, generatedFor(name, append([]byte("#\n"), data...)), name)
+		require.NotNil(t, generatedFor(name, bytes.NewReader(data)), name)
+		require.Nil(t, generatedFor(name, bytes.NewReader(append([]byte("#\n"), data...))), name)
 	}
 }
 

@@ -343,7 +343,7 @@ func (b *builder) foldTokens(s string) []string {
 		return toks
 	}
 	if b.folded == nil {
-		b.folded = make(map[string][]string, 1<<13)
+		b.folded = make(map[string][]string, 1<<10)
 	}
 	var toks []string
 	if plainWord(s) {
@@ -737,12 +737,8 @@ func (b *builder) addRuleNodes(file, defLang string, nodes []yaml.Node) error {
 	return errors.Join(errs...)
 }
 
-// addLangFile compiles a built-in language file: its generated form when
-// that was generated from data, else the YAML.
+// addLangFile compiles a built-in YAML language file.
 func (b *builder) addLangFile(name string, data []byte) error {
-	if f := generatedFor(name, data); f != nil && !b.yamlOnly {
-		return b.addBuiltin(f)
-	}
 	f, err := parseLangFile(name, data)
 	if f == nil {
 		return err
@@ -907,6 +903,16 @@ func compile(opts Options) (*ruleset, error) { return newBuilder().compile(opts)
 func (b *builder) compile(opts Options) (*ruleset, error) {
 	var errs []error
 	for _, name := range builtinNames {
+		if f, err := builtinFS.Open(name); err == nil && !b.yamlOnly {
+			g := generatedFor(name, f)
+			_ = f.Close() // an embedded file: nothing to release
+			if g != nil {
+				if err := b.addBuiltin(g); err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+		}
 		data, err := builtinFS.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("built-in rules: %w", err)
