@@ -325,8 +325,11 @@ type builder struct {
 	folded   map[string][]string // foldTokens' answers (callers never change them)
 	// Scratch of checkPattern, reused from pattern to pattern.
 	partsBuf []string
-	altsBuf  []string
-	splitBuf [][]string
+	// Scratch and blocks of parsePattern's elements and their ids.
+	idBuf, idChunk     []int32
+	elemBuf, elemChunk []elem
+	altsBuf            []string
+	splitBuf           [][]string
 }
 
 func newBuilder() *builder {
@@ -440,6 +443,7 @@ func (b *builder) parsePattern(ri int32, src string) error {
 	}
 	var p pattern
 	p.rule = ri
+	p.elems = b.elemBuf[:0]
 	gap := 0
 	for pi, part := range parts {
 		if part == "..." {
@@ -459,6 +463,7 @@ func (b *builder) parsePattern(ri int32, src string) error {
 		}
 		var e elem
 		e.gap = gap
+		e.ids = b.idBuf[:0]
 		gap = 0
 		for _, alt := range split[pi] {
 			if alt == "" {
@@ -489,9 +494,12 @@ func (b *builder) parsePattern(ri int32, src string) error {
 			}
 		}
 		slices.Sort(e.ids)
-		e.ids = slices.Compact(e.ids)
+		b.idBuf = e.ids
+		e.ids = keep(&b.idChunk, slices.Compact(e.ids))
 		p.elems = append(p.elems, e)
 	}
+	b.elemBuf = p.elems
+	p.elems = keep(&b.elemChunk, p.elems)
 	if len(p.elems) == 0 {
 		return fmt.Errorf("pattern %q: no words", src)
 	}
@@ -500,6 +508,18 @@ func (b *builder) parsePattern(ri int32, src string) error {
 	}
 	b.rs.patterns = append(b.rs.patterns, p)
 	return nil
+}
+
+// keep copies s into *chunk, a block that many small slices share (one
+// allocation per block instead of one per slice), and returns the copy,
+// capped so that appending to it does not touch its neighbours.
+func keep[T any](chunk *[]T, s []T) []T {
+	if cap(*chunk)-len(*chunk) < len(s) {
+		*chunk = make([]T, 0, max(1024, len(s)))
+	}
+	n := len(*chunk)
+	*chunk = append(*chunk, s...)
+	return (*chunk)[n:len(*chunk):len(*chunk)]
 }
 
 // checkPattern rejects constructs of a word pattern that parse but can
@@ -1119,6 +1139,7 @@ func (rs *ruleset) compileCands() {
 	rs.ids = make([]idInfo, rs.nIDs)
 	rs.cands, rs.needs = make([]cand, 0, nCands), make([]int32, 0, nCands)
 	rs.setMasks = make([]setMask, 0, len(member.flat)) // at most one per membership
+	var words []int32                                  // scratch: the key words of an id's sets
 	for id := range rs.nIDs {
 		in := &rs.ids[id]
 		in.cand0 = int32(len(rs.cands))
@@ -1150,7 +1171,7 @@ func (rs *ruleset) compileCands() {
 		}
 		in.cand1 = int32(len(rs.cands))
 		in.mask0 = int32(len(rs.setMasks))
-		var words []int32
+		words = words[:0]
 		for _, si := range of(id) {
 			words = append(words, rs.setBase/64+num[si]/64)
 		}
