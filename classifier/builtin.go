@@ -150,7 +150,9 @@ func (b *builder) addBuiltin(f *builtinFile) error {
 	}
 	ld.abbrev = make(map[string][]string, len(f.abbrev))
 	for _, kv := range f.abbrev {
-		ld.abbrev[FoldWord(kv[0])] = b.foldTokens(kv[1])
+		k := FoldWord(kv[0])
+		ld.abbrev[k] = b.foldTokens(kv[1])
+		b.abbrF.add(k)
 	}
 	mark := func(words []string, what int) {
 		for _, w := range words {
@@ -175,4 +177,19 @@ func (b *builder) addBuiltin(f *builtinFile) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// wordFilter answers "could w be one of these words" from its length and
+// first and last bytes, without hashing it: no false negatives.
+type wordFilter [2][32]uint64
+
+func (f *wordFilter) add(w string) {
+	if w != "" {
+		f[0][len(w)&31] |= 1 << (w[0] & 63)
+		f[1][len(w)&31] |= 1 << (w[len(w)-1] & 63)
+	}
+}
+
+func (f *wordFilter) may(w string) bool {
+	return w != "" && f[0][len(w)&31]&(1<<(w[0]&63)) != 0 && f[1][len(w)&31]&(1<<(w[len(w)-1]&63)) != 0
 }

@@ -324,6 +324,7 @@ type builder struct {
 	yamlOnly bool                // read built-in files from YAML even when generated (tests)
 	folded   map[string][]string // foldTokens' answers (callers never change them)
 	// Scratch of checkPattern, reused from pattern to pattern.
+	abbrF    wordFilter // the abbreviations of both languages
 	partsBuf []string
 	// Scratch and blocks of parsePattern's elements and their ids.
 	idBuf, idChunk     []int32
@@ -469,12 +470,14 @@ func (b *builder) parsePattern(ri int32, src string) error {
 			if alt == "" {
 				return fmt.Errorf("pattern %q: empty alternative in %q", src, part)
 			}
-			if id, ok := specialNames[alt]; ok {
-				e.ids = append(e.ids, id)
-				continue
-			}
-			if strings.HasPrefix(alt, "<") && strings.HasSuffix(alt, ">") && len(alt) > 2 {
-				return fmt.Errorf("pattern %q: unknown token class %s", src, alt)
+			if alt[0] == '<' { // a token class
+				if id, ok := specialNames[alt]; ok {
+					e.ids = append(e.ids, id)
+					continue
+				}
+				if strings.HasSuffix(alt, ">") && len(alt) > 2 {
+					return fmt.Errorf("pattern %q: unknown token class %s", src, alt)
+				}
 			}
 			if pre, ok := strings.CutSuffix(alt, "*"); ok && pre != "" {
 				toks := b.foldTokens(pre)
@@ -570,7 +573,7 @@ func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, erro
 				continue
 			}
 			w, ok := b.fold1(alt)
-			if !ok {
+			if !ok || !b.abbrF.may(w) {
 				continue
 			}
 			for l := range 2 {
@@ -591,6 +594,9 @@ func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, erro
 // "refund"), so that a pattern written with w matches the text it was
 // written for.
 func (b *builder) rewrites(ri int32, w string) []string {
+	if !b.abbrF.may(w) {
+		return nil
+	}
 	var out []string
 	mask := b.rs.rules[ri].langMask
 	for l := range 2 {
