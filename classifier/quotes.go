@@ -34,8 +34,19 @@ func (rs *ruleset) maskQuotedPraise(d *doc) {
 // quoted reports whether text[s:e] lies between an opening and a closing
 // quotation mark on the same line.
 func quoted(text string, s, e int) bool {
+	// Until the first byte that can start a quotation mark (most texts
+	// have none before the hit) nothing can open one: skip there. Those
+	// bytes never continue a UTF-8 sequence, so the scan from 0 would
+	// decode a rune there too.
+	i := 0
+	for i < min(s, len(text)) && !quoteByte[text[i]] {
+		i++
+	}
+	if i >= s {
+		return false
+	}
 	open := -1 // the quote character that opened the span, -1 = none open
-	for i := 0; i < len(text); {
+	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if r == '\n' {
 			open = -1
@@ -62,6 +73,10 @@ func quoted(text string, s, e int) bool {
 	}
 	return false
 }
+
+// quoteByte marks the first bytes of the runes quoteKind knows: the
+// ASCII double quote and apostrophe, “ ” ‘ ’ (0xe2) and « » (0xc2).
+var quoteByte = [256]bool{'"': true, '\'': true, 0xe2: true, 0xc2: true}
 
 const (
 	qOpen  = 1
