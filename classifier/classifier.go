@@ -286,7 +286,7 @@ func (rs *ruleset) expand(d *doc, l int) {
 	if len(ab) == 0 || d.abbrev&(1<<l) == 0 { // lookup saw every word
 		return
 	}
-	changed := false
+	resent := false // the sentence data lookup derived from the bits
 	for i := range d.toks {
 		t := &d.toks[i]
 		if t.kind != kWord || d.ents[t.ent].abbrev&(1<<l) == 0 {
@@ -323,11 +323,15 @@ func (rs *ruleset) expand(d *doc, l int) {
 			b |= rs.idBits[idCaps]
 		}
 		copy(d.ids[j:], d.cids[e.ids0:e.pre1])
+		// What lookup derived from the token's bits (contrast words, first
+		// or second person) is redone only when those bits changed.
+		if (d.tbits[i]^(b|e.bitsW))&(bCon|bCon<<1|bPerson) != 0 {
+			resent = true
+		}
 		d.tbits[i] = b | e.bitsW
 		rs.markNew(d, e)
-		changed = true
 	}
-	if changed {
+	if resent {
 		d.sentences()
 	}
 }
