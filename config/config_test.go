@@ -131,3 +131,28 @@ func requireKeys(t *testing.T, err error, keys ...string) {
 	require.True(t, errors.As(err, &ce), "errors are *config.Error")
 	require.False(t, strings.Contains(err.Error(), "%!"), err.Error())
 }
+
+// Alert links follow http.addr unless http.public_url is set.
+func TestPublicURLFollowsAddr(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, "http://127.0.0.1:8080"},
+		{map[string]string{"ESCUCHA_HTTP_ADDR": "127.0.0.1:18080"}, "http://127.0.0.1:18080"},
+		{map[string]string{"ESCUCHA_HTTP_ADDR": "0.0.0.0:9000"}, "http://127.0.0.1:9000"},
+		{map[string]string{"ESCUCHA_HTTP_ADDR": ":9001"}, "http://127.0.0.1:9001"},
+		{map[string]string{"ESCUCHA_HTTP_ADDR": "[::]:9002"}, "http://127.0.0.1:9002"},
+		{map[string]string{"ESCUCHA_HTTP_ADDR": "0.0.0.0:8080", "ESCUCHA_HTTP_PUBLIC_URL": "https://escucha.example.com"}, "https://escucha.example.com"},
+	}
+	for _, c := range cases {
+		t.Run(c.want, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := Load(LoadOptions{Demo: true})
+			require.NoError(t, err)
+			require.Equal(t, c.want, cfg.HTTP.PublicURL)
+		})
+	}
+}

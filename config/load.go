@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"reflect"
 	"strconv"
@@ -103,6 +104,10 @@ func Load(opts LoadOptions) (Config, error) {
 	if opts.Demo {
 		base.Demo = true
 	}
+	// Links in alerts follow http.addr unless http.public_url is set.
+	if !v.IsSet("http.public_url") && base.HTTP.Addr != Default().HTTP.Addr {
+		base.HTTP.PublicURL = ""
+	}
 	base.applyDefaults()
 	err = base.Validate()
 	if err != nil && opts.AllowNoSources {
@@ -142,8 +147,22 @@ func (c *Config) applyDefaults() {
 		c.Sources = append(c.Sources, DefaultSource(Source{Name: "demo", Type: "demo"}))
 	}
 	if c.HTTP.PublicURL == "" && c.HTTP.Addr != "" {
-		c.HTTP.PublicURL = "http://" + c.HTTP.Addr
+		c.HTTP.PublicURL = publicURLFor(c.HTTP.Addr)
 	}
+}
+
+// publicURLFor is the URL a browser on this machine uses to reach a server
+// listening on addr: a wildcard host (":8080", "0.0.0.0:8080", "[::]:8080")
+// becomes 127.0.0.1.
+func publicURLFor(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr // Validate names the bad address
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // stringScalarHook lets environment variables and flags (always strings)
