@@ -114,11 +114,13 @@ func testEndToEnd(t *testing.T, api string) {
 	xs := testutil.NewXServer(t)
 	addAccounts(xs)
 	posted := time.Now().Add(-2 * time.Minute).UTC().Truncate(time.Second)
-	tw := xs.AddTweet(testutil.Tweet{Text: ceoComplaint, Username: "cliente_ana", Name: "Ana", Followers: 1234, CreatedAt: posted, Lang: "es"})
 
 	cfg := daemonConfig(t, xs, api)
 	a := startDaemon(t, cfg)
 	nc, sub := phone(t, a.Broker().ClientURL())
+	// The post appears once the phone listens: a plain subscriber sees
+	// only what is published after it subscribes.
+	tw := xs.AddTweet(testutil.Tweet{Text: ceoComplaint, Username: "cliente_ana", Name: "Ana", Followers: 1234, CreatedAt: posted, Lang: "es"})
 
 	// At 0: the complaint to the CEO reaches Elena and the comms team.
 	got := map[string]escucha.Alert{}
@@ -265,7 +267,6 @@ func requireStreamMessages(t *testing.T, url string, n uint64) {
 func TestCLIActsAndReportsThroughARunningDaemonWithLogins(t *testing.T) {
 	xs := testutil.NewXServer(t)
 	addAccounts(xs)
-	xs.AddTweet(testutil.Tweet{Text: ceoComplaint, Username: "cliente_ana", Followers: 10})
 	t.Setenv("ESCUCHA_TEST_X_TOKEN", testutil.XToken)
 	t.Setenv("ESCUCHA_TEST_ELENA_PW", "elena-phone-pw")
 	dir := t.TempDir()
@@ -294,6 +295,8 @@ routes:
 	t.Cleanup(nc.Close)
 	sub, err := nc.SubscribeSync("escucha.alerts.elena")
 	require.NoError(t, err)
+	require.NoError(t, nc.Flush())
+	xs.AddTweet(testutil.Tweet{Text: ceoComplaint, Username: "cliente_ana", Followers: 10}) // after the phone listens
 	al, _ := nextAlert(t, sub)
 
 	// The CLI, while the daemon holds the store, acts and reports through it.
