@@ -52,6 +52,20 @@ func BenchmarkCore(b *testing.B) {
 	b.SetBytes(bytesIn / int64(max(n, 1)))
 }
 
+// benchJSONL is the file named by ESCUCHA_BENCH_JSONL when set, else
+// 10,000 lines of benchTexts.
+func benchJSONL(b *testing.B) []byte {
+	path := os.Getenv("ESCUCHA_BENCH_JSONL")
+	if path == "" {
+		return benchInput(10000)
+	}
+	in, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return in
+}
+
 func benchInput(n int) []byte {
 	var buf bytes.Buffer
 	for i := range n {
@@ -66,13 +80,7 @@ func benchInput(n int) []byte {
 // benchTexts.
 func BenchmarkClassifyJSONL(b *testing.B) {
 	c := newC(b, Options{})
-	in := benchInput(10000)
-	if path := os.Getenv("ESCUCHA_BENCH_JSONL"); path != "" {
-		var err error
-		if in, err = os.ReadFile(path); err != nil {
-			b.Fatal(err)
-		}
-	}
+	in := benchJSONL(b)
 	lines := bytes.Count(in, []byte("\n"))
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
@@ -151,13 +159,7 @@ func scaledRules(b *testing.B, factor int) string {
 // BenchmarkRuleScaling runs the JSONL path (one worker) with the built-in
 // rules and with 2x and 4x as many pattern rules.
 func BenchmarkRuleScaling(b *testing.B) {
-	in := benchInput(10000)
-	if path := os.Getenv("ESCUCHA_BENCH_JSONL"); path != "" {
-		var err error
-		if in, err = os.ReadFile(path); err != nil {
-			b.Fatal(err)
-		}
-	}
+	in := benchJSONL(b)
 	lines := bytes.Count(in, []byte("\n"))
 	for _, factor := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("rules=%dx", factor), func(b *testing.B) {

@@ -479,6 +479,8 @@ func (d *doc) wordASCII(i int) int {
 		flags |= fCaps
 		d.caps++
 	}
+	// The tail below repeats word's on purpose: as a shared method it is
+	// not inlined, and the call per word measured 2% slower end to end.
 	if three {
 		before := len(d.buf) - ns
 		d.buf = d.buf[:ns+len(collapse(d.buf[ns:]))]

@@ -397,22 +397,26 @@ func (b *builder) foldTokensOnce(s string) []string {
 }
 
 func (b *builder) wordID(w string) int32 {
-	if id, ok := b.rs.vocab[w]; ok {
-		return id
-	}
-	id := b.rs.nIDs
-	b.rs.nIDs++
-	b.rs.vocab[w] = id
+	id, _ := b.idIn(b.rs.vocab, w)
 	return id
 }
 
+// idIn returns key's id in m, numbering it when it is new (added is true).
+func (b *builder) idIn(m map[string]int32, key string) (id int32, added bool) {
+	if id, ok := m[key]; ok {
+		return id, false
+	}
+	id = b.rs.nIDs
+	b.rs.nIDs++
+	m[key] = id
+	return id, true
+}
+
 func (b *builder) prefixID(p string) int32 {
-	if id, ok := b.rs.prefix[p]; ok {
+	id, isNew := b.idIn(b.rs.prefix, p)
+	if !isNew {
 		return id
 	}
-	id := b.rs.nIDs
-	b.rs.nIDs++
-	b.rs.prefix[p] = id
 	b.rs.minPre = min(b.rs.minPre, len(p))
 	if b.rs.preLens == nil {
 		b.rs.preLens = map[uint16]uint64{}
