@@ -193,10 +193,7 @@ const otherPrior = 1.0
 func (rs *ruleset) run(d *doc, text, lang string) *result {
 	l, mask := rs.normalize(d, text, lang)
 	rs.match(d, mask)
-	if d.entHit { // else there is no entity name to mask
-		rs.maskEntities(d)
-	}
-	rs.maskQuotedPraise(d)
+	rs.maskHits(d)
 	return rs.decide(d, l)
 }
 

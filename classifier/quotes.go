@@ -2,37 +2,10 @@ package classifier
 
 import "unicode/utf8"
 
-// maskQuotedPraise drops praise hits that lie inside quotation marks:
-// "'the most reliable network'", «rápido y fácil», “hassle free” are the
-// brand's words quoted back at it, usually against what happened, not the
-// author's praise. Double quotes (" “ ” « ») and single quotes (' ‘ ’)
-// count; a single quote between two letters is an apostrophe ("don't"),
-// so it neither opens nor closes a quotation. It runs only when a praise
-// hit exists and allocates nothing.
-func (rs *ruleset) maskQuotedPraise(d *doc) {
-	praise := false
-	for _, h := range d.hits {
-		if rs.rules[h.rule].class == clsPraise {
-			praise = true
-			break
-		}
-	}
-	if !praise {
-		return
-	}
-	n := 0
-	for _, h := range d.hits {
-		if rs.rules[h.rule].class == clsPraise && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)) {
-			continue
-		}
-		d.hits[n] = h
-		n++
-	}
-	d.hits = d.hits[:n]
-}
-
 // quoted reports whether text[s:e] lies between an opening and a closing
-// quotation mark on the same line.
+// quotation mark on the same line. Double quotes (" “ ” « ») and single
+// quotes (' ‘ ’) count; a single quote between two letters is an
+// apostrophe ("don't"), so it neither opens nor closes a quotation.
 func quoted(text string, s, e int) bool {
 	// Until the first byte that can start a quotation mark (most texts
 	// have none before the hit) nothing can open one: skip there. Those

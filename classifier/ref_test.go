@@ -32,8 +32,7 @@ func (rs *ruleset) runRef(d *doc, text, lang string, index [][]int32) result {
 	rs.expandRef(d, l)
 	rs.lookupRef(d)
 	rs.matchRef(d, mask, index)
-	rs.maskEntities(d)
-	rs.maskQuotedPraise(d)
+	rs.maskHits(d)
 	return rs.decideRef(d, l)
 }
 

@@ -1,0 +1,49 @@
+package classifier
+
+// maskHits drops the rule hits that do not mean what their words say, in
+// one pass that keeps the order of the rest and allocates nothing:
+//
+//   - a hit lying wholly inside the name of the brand, the CEO or a
+//     competitor: a brand called "Bravo Fit" or "Hello Fresh" is a name,
+//     not praise, and "Mal Café" is not a grievance (entity hits
+//     themselves, hits that reach past the name, and hits on @handles,
+//     rules about addressing someone, stay);
+//   - a praise hit inside quotation marks: "'the most reliable network'",
+//     «rápido y fácil» are the brand's words quoted back at it, usually
+//     against what happened, not the author's praise (see quoted).
+func (rs *ruleset) maskHits(d *doc) {
+	var ents, praise bool
+	for _, h := range d.hits {
+		switch rs.rules[h.rule].class {
+		case clsEntity:
+			ents = true
+		case clsPraise:
+			praise = true
+		}
+	}
+	if !ents && !praise {
+		return
+	}
+	n := 0
+	for _, h := range d.hits {
+		switch class := rs.rules[h.rule].class; {
+		case ents && class != clsEntity && d.toks[h.start].kind != kHandle && rs.insideEntity(d, h):
+			continue
+		case praise && class == clsPraise && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
+			continue
+		}
+		d.hits[n] = h
+		n++
+	}
+	d.hits = d.hits[:n]
+}
+
+// insideEntity reports whether hit h lies within an entity hit.
+func (rs *ruleset) insideEntity(d *doc, h hit) bool {
+	for _, e := range d.hits {
+		if rs.rules[e.rule].class == clsEntity && e.start <= h.start && h.end <= e.end {
+			return true
+		}
+	}
+	return false
+}
