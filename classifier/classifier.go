@@ -723,6 +723,15 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		sc *= 0.75
 		rs.addFired(d, ld.sig[sigImpersonal], 0, nil)
 	}
+	// A short quotation in a post told in the first or second person: the
+	// brand's words thrown back at it ('fully restored', "envío gratis").
+	if qr := ld.sig[sigQuote]; rs.rules[qr].weight > 0 && d.personal && ss == 0 {
+		if t := scareQuote(d.text, d.toks, func(i int) bool { return d.tbits[i]&bPerson != 0 }); t >= 0 {
+			w := rs.rules[qr].weight
+			sc += w
+			rs.addFiredSpan(d, qr, w, t)
+		}
+	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
 		sc += 0.3

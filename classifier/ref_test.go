@@ -731,6 +731,22 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		sc *= 0.75
 		rs.addFiredRef(d, ld.signals["impersonal"], 0, nil)
 	}
+	// A short quotation in a post told in the first or second person.
+	if qr, ok := ld.signals["quote"]; ok && rs.rules[qr].weight > 0 && ss == 0 {
+		person := func(i int) bool {
+			for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+				if rs.person[id] != 0 {
+					return true
+				}
+			}
+			return false
+		}
+		if t := scareQuote(d.text, d.toks, person); t >= 0 {
+			w := rs.rules[qr].weight
+			sc += w
+			rs.addFiredSpanRef(d, qr, w, t)
+		}
+	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
 		sc += 0.3

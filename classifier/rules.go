@@ -170,10 +170,11 @@ const (
 	sigCompetitor
 	sigCEO
 	sigImpersonal
+	sigQuote
 	nSignals
 )
 
-var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal"}
+var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote"}
 
 // ruleset is an immutable compiled set of rules; Reload swaps it whole.
 type ruleset struct {
