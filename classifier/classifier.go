@@ -512,6 +512,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	}
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
+	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name
 	for _, h := range d.hits {
 		if !d.entHit {
 			break // match saw no entity hit
@@ -524,8 +525,14 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		switch r.entity {
 		case entCompetitor:
 			compSent = append(compSent, s)
+			if firstComp < 0 || h.start < firstComp {
+				firstComp = h.start
+			}
 		case entBrand:
 			brandSent = append(brandSent, s)
+			if firstBrand < 0 || h.start < firstBrand {
+				firstBrand = h.start
+			}
 		case entCEO:
 			res.ceo = true
 		}
@@ -621,7 +628,12 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			}
 			if len(compSent) > 0 && r.class == clsComplaint {
 				s := int(d.sent[g.start])
-				if slices.Contains(compSent, s) && !slices.Contains(brandSent, s) {
+				// In a sentence that names a competitor and not the brand,
+				// or between a competitor's name and the brand's first
+				// mention after it ("Rapidelo lost my order again, back to
+				// @yumbrio"): the competitor's failure, not the brand's.
+				if slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
+					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand {
 					w *= 0.2
 					compUsed = true
 				}

@@ -107,6 +107,25 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 	require.True(t, hasRule(v, "es.signal.competitor"), v.RuleIDs())
 	v = c.Classify("Los clientes de Acme denuncian cobros indebidos, según un informe publicado hoy", "es")
 	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+
+	// A failure told between a competitor's name and the brand's first
+	// mention after it is the competitor's, even in one sentence.
+	for _, text := range []string{
+		"Rivalia lost my booking so I ended up at the Acme round the corner",
+		"Rivalia cancelled my slot AGAIN, thank god Acme had one at 7pm",
+		"En Rivalia me estafaron hace dos años. Desde entonces solo compro con Acme",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelOther, v.Label, "%q %v", text, v.RuleIDs())
+	}
+	// The brand's own failure, after it is named, still counts.
+	for _, text := range []string{
+		"Left Rivalia for @acme and my first order never arrived",
+		"Rivalia was fine, but Acme lost my booking twice this month",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
+	}
 }
 
 func TestSeverity(t *testing.T) {
