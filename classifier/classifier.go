@@ -543,6 +543,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	var acc [nAcc]float64
 	damp := 1.0
 	var negSpans, contrastUsed, compUsed bool
+	var praiseBefore, afterCounted bool // praise before the contrast word; a rule counted after it
 	negFirst := int32(-1)
 	minor := false
 	sev, sevRank := escucha.SeverityNone, int8(0)
@@ -624,6 +625,10 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 				case int(g.end) < contrast && r.class == clsPraise:
 					w *= 0.5
 					contrastUsed = true
+					praiseBefore = true
+				}
+				if int(g.start) > contrast && r.when != whenAlone {
+					afterCounted = true
 				}
 			}
 			if len(compSent) > 0 && r.class == clsComplaint {
@@ -700,6 +705,15 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			if rs.rules[dl.rule].when == whenAlone {
 				apply(dl.rule, dl.w, dl.hits)
 			}
+		}
+	}
+	// "Bien, pero…": praise, then a contrast word, then only weak cues or
+	// a negation — the part after "but" is the point.
+	if praiseBefore && !afterCounted {
+		neg := bNeg << l
+		if cueAfter(d, rs.rules, later, contrast, func(j int) bool { return d.tbits[j]&neg != 0 }) {
+			acc[accComplaint] += contrastGrievance
+			contrastUsed = true
 		}
 	}
 	if negSpans {
@@ -855,4 +869,29 @@ func (rs *ruleset) atClauseStart(d *doc, i int) bool {
 		}
 	}
 	return true
+}
+
+// contrastGrievance is what a grievance told only by weak cues or a
+// negation after "but", behind praise, counts toward a complaint.
+const contrastGrievance = 1.3
+
+// cueAfter reports whether a weak cue (a when: alone rule) hit or a
+// negator (neg) lies after token contrast.
+func cueAfter(d *doc, rules []rule, later []deferred, contrast int, neg func(j int) bool) bool {
+	for _, dl := range later {
+		if rules[dl.rule].when != whenAlone {
+			continue
+		}
+		for _, g := range dl.hits {
+			if int(g.start) > contrast {
+				return true
+			}
+		}
+	}
+	for j := contrast + 1; j < len(d.toks); j++ {
+		if neg(j) {
+			return true
+		}
+	}
+	return false
 }

@@ -296,3 +296,25 @@ func TestClauseStart(t *testing.T) {
 	v := c.Classify("They did not add the discount to my order", "en")
 	require.False(t, hasRule(v, "en.suggestion.imperative"), v.RuleIDs())
 }
+
+// "Bien, pero…": after praise and a contrast word, a grievance told only by
+// weak cues or a negation is the point of the post; praise after the
+// contrast word keeps it praise.
+func TestPraiseThenButGrievance(t *testing.T) {
+	c := newC(t, Options{})
+	for _, text := range []string{
+		"Me encanta @bancolux, pero la tarjeta nueva no pasa en el metro",
+		"Great gym @fitlux, but the showers on the second floor never get warm",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
+		require.True(t, hasRule(v, v.Lang+".signal.contrast"), "%q %v", text, v.RuleIDs())
+	}
+	for _, text := range []string{
+		"Love @plumbo, but not a fan of the new green logo, still my favourite shop",
+		"No sé si os lo dicen mucho, pero gente así vale oro @bancolux",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelOther, v.Label, "%q %v", text, v.RuleIDs())
+	}
+}

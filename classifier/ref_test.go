@@ -542,6 +542,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	var sc, ss, so, praise, sarcasm float64
 	damp := 1.0
 	var negSpans, contrastUsed, compUsed bool
+	var praiseBefore, afterCounted bool // praise before the contrast word; a rule counted after it
 	negFirst := int32(-1)
 	minor := false
 	sev := escucha.SeverityNone
@@ -577,11 +578,6 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	// Rules with a "when" condition wait until the rest is counted; own
 	// holds the sentences where a grievance is told in the first or second
 	// person.
-	type deferred struct {
-		rule int32
-		w    float64
-		hits []hit
-	}
 	var later [16]deferred
 	var own [8]int32
 	nLater, nOwn := 0, 0
@@ -629,6 +625,10 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 				case int(g.end) < contrast && r.class == clsPraise:
 					w *= 0.5
 					contrastUsed = true
+					praiseBefore = true
+				}
+				if int(g.start) > contrast && r.when != whenAlone {
+					afterCounted = true
 				}
 			}
 			if len(compSent) > 0 && r.class == clsComplaint {
@@ -706,6 +706,22 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			if rs.rules[dl.rule].when == whenAlone {
 				apply(dl.rule, dl.w, dl.hits)
 			}
+		}
+	}
+	// "Bien, pero…": praise, then a contrast word, then only weak cues or
+	// a negation — the part after "but" is the point.
+	if praiseBefore && !afterCounted {
+		neg := func(j int) bool {
+			for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
+				if rs.negator[id]&(1<<l) != 0 {
+					return true
+				}
+			}
+			return false
+		}
+		if cueAfter(d, rs.rules, later[:nLater], contrast, neg) {
+			sc += contrastGrievance
+			contrastUsed = true
 		}
 	}
 	if negSpans {
