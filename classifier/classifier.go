@@ -752,10 +752,10 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// A short quotation in a post told in the first or second person: the
 	// brand's words thrown back at it ('fully restored', "envío gratis").
 	if qr := ld.sig[sigQuote]; rs.rules[qr].weight > 0 && d.personal && ss == 0 {
-		if t := scareQuote(d.text, d.toks, func(i int) bool { return d.tbits[i]&bPerson != 0 }); t >= 0 {
+		if q, ok := scareQuote(d.text, d.toks, func(i int) bool { return d.tbits[i]&bPerson != 0 }); ok {
 			w := rs.rules[qr].weight
 			sc += w
-			rs.addFiredSpan(d, qr, w, t)
+			rs.addFired(d, qr, w, []hit{q})
 		}
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.

@@ -769,10 +769,10 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			}
 			return false
 		}
-		if t := scareQuote(d.text, d.toks, person); t >= 0 {
+		if q, ok := scareQuote(d.text, d.toks, person); ok {
 			w := rs.rules[qr].weight
 			sc += w
-			rs.addFiredSpanRef(d, qr, w, t)
+			rs.addFiredRef(d, qr, w, []hit{q})
 		}
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.

@@ -17,11 +17,11 @@ const maxScareWords = 12
 // maxScareSpans is how many quotations of a post are looked at.
 const maxScareSpans = 4
 
-// scareQuote returns the index of the first token inside a quotation of
+// scareQuote returns the first and last tokens of the first quotation of
 // at most maxScareWords words, when some token outside every quotation is
 // a first or second person word or an @handle (person reports token i),
-// and at least two words lie outside; -1 otherwise.
-func scareQuote(text string, toks []token, person func(i int) bool) int32 {
+// and at least two words lie outside; ok is false otherwise.
+func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok bool) {
 	var spans [maxScareSpans][2]int32
 	n := 0
 	i := 0
@@ -54,7 +54,7 @@ func scareQuote(text string, toks []token, person func(i int) bool) int32 {
 		i += size
 	}
 	if n == 0 {
-		return -1
+		return hit{}, false
 	}
 	var words [maxScareSpans]int
 	outside, personal := 0, false
@@ -79,17 +79,22 @@ func scareQuote(text string, toks []token, person func(i int) bool) int32 {
 		words[in]++
 	}
 	if !personal || outside < 2 {
-		return -1
+		return hit{}, false
 	}
 	for k := range n {
 		if words[k] > 0 && words[k] <= maxScareWords {
-			// The first token of the first short quotation.
+			// The tokens of the first short quotation.
+			q.start = -1
 			for ti := range toks {
 				if toks[ti].os >= spans[k][0] && toks[ti].oe <= spans[k][1] {
-					return int32(ti)
+					if q.start < 0 {
+						q.start = int32(ti)
+					}
+					q.end = int32(ti)
 				}
 			}
+			return q, true
 		}
 	}
-	return -1
+	return hit{}, false
 }
