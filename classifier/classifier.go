@@ -512,6 +512,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	}
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
+	ceoHandle := false // the CEO is addressed by @handle
 	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name
 	for _, h := range d.hits {
 		if !d.entHit {
@@ -535,6 +536,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			}
 		case entCEO:
 			res.ceo = true
+			if d.toks[h.start].kind == kHandle {
+				ceoHandle = true
+			}
 		}
 	}
 
@@ -674,6 +678,10 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			continue // below
 		case whenGrievance:
 			if acc[accComplaint] <= 0 {
+				continue
+			}
+		case whenCEOGrievance:
+			if acc[accComplaint] <= 0 || !ceoHandle {
 				continue
 			}
 		case whenNoOwnGrievance:

@@ -318,3 +318,21 @@ func TestPraiseThenButGrievance(t *testing.T) {
 		require.Equal(t, escucha.LabelOther, v.Label, "%q %v", text, v.RuleIDs())
 	}
 }
+
+// Taking one's own case to the CEO's account is an escalation (high);
+// objecting to what the CEO said keeps the severity of its content.
+func TestCEOEscalationSeverity(t *testing.T) {
+	c := newC(t, Options{CEO: config.CEO{Name: "Ana Pérez", Handles: []string{"anaperez"}}})
+	for _, text := range []string{
+		"@anaperez my dryer has been 'awaiting parts' since March and nobody calls back. I'd be grateful for your help.",
+		"@anaperez llevo 20 días esperando la devolución y nadie responde, a ver si usted le pone cuidado",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
+		require.Equal(t, escucha.SeverityHigh, v.Severity, "%q %v", text, v.RuleIDs())
+		require.True(t, v.CEO, text)
+	}
+	v := c.Classify("@anaperez tweeting about 'fan-first ticketing' while the app crashed on me all night", "")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.Equal(t, escucha.SeverityMedium, v.Severity, v.RuleIDs())
+}

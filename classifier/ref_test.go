@@ -516,6 +516,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
+	ceoHandle := false // the CEO is addressed by @handle
 	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name
 	for _, h := range d.hits {
 		r := &rs.rules[h.rule]
@@ -536,6 +537,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			}
 		case entCEO:
 			res.ceo = true
+			if d.toks[h.start].kind == kHandle {
+				ceoHandle = true
+			}
 		}
 	}
 
@@ -675,6 +679,10 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			continue // below
 		case whenGrievance:
 			if sc <= 0 {
+				continue
+			}
+		case whenCEOGrievance:
+			if sc <= 0 || !ceoHandle {
 				continue
 			}
 		case whenNoOwnGrievance:

@@ -68,7 +68,7 @@ type rule struct {
 	negatable bool
 	entity    uint8
 	ceo       bool  // firing means the post names the CEO
-	when      uint8 // whenAlways, whenGrievance, whenNoOwnGrievance or whenAlone
+	when      uint8 // whenAlways, whenGrievance, whenNoOwnGrievance, whenAlone or whenCEOGrievance
 	weight    float64
 	damp      float64 // 0 = none; else multiplies complaint and suggestion scores
 	severity  escucha.Severity
@@ -89,6 +89,7 @@ const (
 	whenGrievance            // counts only when a complaint rule also counts ("love how…" + a failure)
 	whenNoOwnGrievance       // counts only when no complaint sits in a first- or second-person sentence (news)
 	whenAlone                // weak cue: counts only when no other rule counted toward any label
+	whenCEOGrievance         // counts only when a complaint rule counts and the post addresses the CEO by @handle
 )
 
 // elem is one position of a pattern: the token must carry one of ids;
@@ -694,8 +695,10 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 		r.when = whenNoOwnGrievance
 	case "alone":
 		r.when = whenAlone
+	case "ceo_grievance":
+		r.when = whenCEOGrievance
 	default:
-		return fail(fmt.Errorf("when %q: want grievance, no_own_grievance or alone", s.When))
+		return fail(fmt.Errorf("when %q: want grievance, no_own_grievance, alone or ceo_grievance", s.When))
 	}
 	if s.Explain == "" {
 		return fail(errors.New("missing explain: every rule says why it fires"))
