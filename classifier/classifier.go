@@ -512,7 +512,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	}
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
-	ceoHandle := false // the CEO is addressed by @handle
+	ceoHandle := false                            // the CEO is addressed by @handle
 	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name
 	for _, h := range d.hits {
 		if !d.entHit {
