@@ -513,6 +513,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
 	ceoHandle := false                            // the CEO is addressed by @handle
+	brandHandle := false                          // the brand is addressed by @handle
 	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name
 	for _, h := range d.hits {
 		if !d.entHit {
@@ -531,6 +532,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			}
 		case entBrand:
 			brandSent = append(brandSent, s)
+			if d.toks[h.start].kind == kHandle {
+				brandHandle = true
+			}
 			if firstBrand < 0 || h.start < firstBrand {
 				firstBrand = h.start
 			}
@@ -760,7 +764,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// A short quotation in a post told in the first or second person: the
 	// brand's words thrown back at it ('fully restored', "envío gratis").
 	if qr := ld.sig[sigQuote]; rs.rules[qr].weight > 0 && d.personal && ss == 0 {
-		if q, ok := scareQuote(d.text, d.toks, func(i int) bool { return d.tbits[i]&bPerson != 0 }); ok {
+		if q, ok := scareQuote(d.text, d.toks, func(i int) bool {
+			return d.tbits[i]&bPerson != 0 || d.toks[i].kind == kHandle && (brandHandle || ceoHandle)
+		}); ok {
 			w := rs.rules[qr].weight
 			sc += w
 			rs.addFired(d, qr, w, []hit{q})

@@ -517,6 +517,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
 	ceoHandle := false                            // the CEO is addressed by @handle
+	brandHandle := false                          // the brand is addressed by @handle
 	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name
 	for _, h := range d.hits {
 		r := &rs.rules[h.rule]
@@ -532,6 +533,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			}
 		case entBrand:
 			brandSent = append(brandSent, s)
+			if d.toks[h.start].kind == kHandle {
+				brandHandle = true
+			}
 			if firstBrand < 0 || h.start < firstBrand {
 				firstBrand = h.start
 			}
@@ -770,6 +774,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	// A short quotation in a post told in the first or second person.
 	if qr, ok := ld.signals["quote"]; ok && rs.rules[qr].weight > 0 && ss == 0 {
 		person := func(i int) bool {
+			if d.toks[i].kind == kHandle {
+				return brandHandle || ceoHandle
+			}
 			for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
 				if rs.person[id] != 0 {
 					return true

@@ -19,7 +19,8 @@ const maxScareSpans = 4
 
 // scareQuote returns the first and last tokens of the first quotation of
 // at most maxScareWords words, when some token outside every quotation is
-// a first or second person word or an @handle (person reports token i),
+// a first or second person word or the brand's or CEO's @handle (person
+// reports token i),
 // and at least two words lie outside; ok is false otherwise.
 func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok bool) {
 	var spans [maxScareSpans][2]int32
@@ -71,7 +72,7 @@ func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok b
 			if t.kind == kWord || t.kind == kHandle {
 				outside++
 			}
-			if t.kind == kHandle || person(ti) {
+			if person(ti) {
 				personal = true
 			}
 			continue
