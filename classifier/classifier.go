@@ -674,6 +674,19 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 		apply(h.rule, best, group[:kept])
 	}
+	// A short quotation in a post told in the first or second person: the
+	// brand's words thrown back at it ('fully restored', "envío gratis").
+	// It is grievance evidence for the rules that wait for one ("claiming
+	// … 'the best 5G'"), and counts after the weak cues, which it does not
+	// silence.
+	var quote hit
+	quoteOK := false
+	qr := ld.sig[sigQuote]
+	if rs.rules[qr].weight > 0 && d.personal && acc[accSuggestion] == 0 {
+		quote, quoteOK = scareQuote(d.text, d.toks, func(i int) bool {
+			return d.tbits[i]&bPerson != 0 || d.toks[i].kind == kHandle && (brandHandle || ceoHandle)
+		})
+	}
 	// Rules that depend on the rest of the post.
 	for _, dl := range later {
 		r := &rs.rules[dl.rule]
@@ -681,7 +694,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if acc[accComplaint] <= 0 {
+			if acc[accComplaint] <= 0 && !quoteOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -761,16 +774,11 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		sc *= 0.75
 		rs.addFired(d, ld.sig[sigImpersonal], 0, nil)
 	}
-	// A short quotation in a post told in the first or second person: the
-	// brand's words thrown back at it ('fully restored', "envío gratis").
-	if qr := ld.sig[sigQuote]; rs.rules[qr].weight > 0 && d.personal && ss == 0 {
-		if q, ok := scareQuote(d.text, d.toks, func(i int) bool {
-			return d.tbits[i]&bPerson != 0 || d.toks[i].kind == kHandle && (brandHandle || ceoHandle)
-		}); ok {
-			w := rs.rules[qr].weight
-			sc += w
-			rs.addFired(d, qr, w, []hit{q})
-		}
+	// The scare quote found before the conditional rules counts here.
+	if quoteOK {
+		w := rs.rules[qr].weight
+		sc += w
+		rs.addFired(d, qr, w, []hit{quote})
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {

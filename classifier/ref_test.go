@@ -675,6 +675,24 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		}
 		apply(h.rule, best, group[:kept])
 	}
+	// A short quotation in a post told in the first or second person.
+	var quote hit
+	quoteOK := false
+	qr, qok := ld.signals["quote"]
+	if qok && rs.rules[qr].weight > 0 && ss == 0 {
+		person := func(i int) bool {
+			if d.toks[i].kind == kHandle {
+				return brandHandle || ceoHandle
+			}
+			for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+				if rs.person[id] != 0 {
+					return true
+				}
+			}
+			return false
+		}
+		quote, quoteOK = scareQuote(d.text, d.toks, person)
+	}
 	// Rules that depend on the rest of the post.
 	for _, dl := range later[:nLater] {
 		r := &rs.rules[dl.rule]
@@ -682,7 +700,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if sc <= 0 {
+			if sc <= 0 && !quoteOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -771,24 +789,11 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		sc *= 0.75
 		rs.addFiredRef(d, ld.signals["impersonal"], 0, nil)
 	}
-	// A short quotation in a post told in the first or second person.
-	if qr, ok := ld.signals["quote"]; ok && rs.rules[qr].weight > 0 && ss == 0 {
-		person := func(i int) bool {
-			if d.toks[i].kind == kHandle {
-				return brandHandle || ceoHandle
-			}
-			for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
-				if rs.person[id] != 0 {
-					return true
-				}
-			}
-			return false
-		}
-		if q, ok := scareQuote(d.text, d.toks, person); ok {
-			w := rs.rules[qr].weight
-			sc += w
-			rs.addFiredRef(d, qr, w, []hit{q})
-		}
+	// The scare quote found before the conditional rules counts here.
+	if quoteOK {
+		w := rs.rules[qr].weight
+		sc += w
+		rs.addFiredRef(d, qr, w, []hit{quote})
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
