@@ -639,7 +639,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 					afterCounted = true
 				}
 			}
-			if len(compSent) > 0 && r.class == clsComplaint {
+			if len(compSent) > 0 && (r.class == clsComplaint || r.class == clsSeverity) {
 				s := int(d.sent[g.start])
 				// In a sentence that names a competitor and not the brand,
 				// or between a competitor's name and the brand's first
