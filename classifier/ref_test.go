@@ -516,6 +516,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
+	var compAt []int32                            // first tokens of competitors' names
 	ceoHandle := false                            // the CEO is addressed by @handle
 	brandHandle := false                          // the brand is addressed by @handle
 	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name
@@ -528,6 +529,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		switch r.entity {
 		case entCompetitor:
 			compSent = append(compSent, s)
+			compAt = append(compAt, h.start)
 			if firstComp < 0 || h.start < firstComp {
 				firstComp = h.start
 			}
@@ -645,8 +647,11 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 				// or between a competitor's name and the brand's first
 				// mention after it ("Rapidelo lost my order again, back to
 				// @yumbrio"): the competitor's failure, not the brand's.
-				if slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
-					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand {
+				// A grievance that leads into the competitor's name ("me
+				// piro a Redmax", "switching to Monedo") leaves the brand for
+				// it: that one is the brand's.
+				if (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
+					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(compAt, g.end) {
 					w *= 0.2
 					compUsed = true
 				}
