@@ -652,7 +652,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 				// it: that one is the brand's.
 				if (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
 					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(compAt, g.end) {
-					w *= 0.2
+					w *= 0.1
 					compUsed = true
 				}
 			}
