@@ -314,6 +314,15 @@ func (d *doc) tokenize() {
 				i = d.word(i)
 			}
 			continue
+		case startHW: // "hay", "we", "when": a word unless a URL starts here
+			if !isURLStart(s[i:]) {
+				if j := d.wordASCII(i); j > i {
+					i = j
+				} else {
+					i = d.word(i)
+				}
+				continue
+			}
 		}
 		switch {
 		case c == '\n':
@@ -402,6 +411,7 @@ const (
 	startOther  = iota
 	startSpace  // ' ', '\t', '\r'
 	startLetter // an ASCII letter that cannot start a URL (not h, w)
+	startHW     // h, w, H, W: a word or a URL
 )
 
 var startClass = func() (t [256]uint8) {
@@ -409,6 +419,8 @@ var startClass = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {
 		if c != 'h' && c != 'w' {
 			t[c], t[c-'a'+'A'] = startLetter, startLetter
+		} else {
+			t[c], t[c-'a'+'A'] = startHW, startHW
 		}
 	}
 	return t
