@@ -740,6 +740,17 @@ func (d *doc) number(i int) int {
 // token) and emoticons such as :) :( :/ which become emoji.
 func (d *doc) punct(i int) int {
 	s := d.text
+	// The common mark, alone: what the general path below gives for it.
+	if c := s[i]; (c == ',' || c == '.' || c == '!' || c == '?') && (i+1 == len(s) || s[i+1] != c && s[i+1] < utf8.RuneSelf) {
+		flags := fSentEnd | fClause
+		if c == ',' {
+			flags = fClause
+		}
+		ns := len(d.buf)
+		d.buf = append(d.buf, c)
+		d.addTok(ns, i, i+1, kPunct, flags)
+		return i + 1
+	}
 	if e, n := emoticon(s[i:]); n > 0 {
 		ns := len(d.buf)
 		d.buf = append(d.buf, e...)
