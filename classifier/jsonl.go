@@ -511,30 +511,45 @@ func skipWS(b []byte, i int) int {
 // characters and invalid UTF-8 are rejected (next = -1) so encoding/json
 // decides. Plain bytes are skipped by table; UTF-8 is validated once.
 func scanString(b []byte, i int) (s, e, next int, esc bool) {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	// special has the high bit of each quote, backslash and control byte
+	// of x; the lowest is exact (no borrow reaches it), the others may
+	// not be.
+	special := func(x uint64) uint64 {
+		q, bs := x^(lo*'"'), x^(lo*'\\')
+		return ((x-lo*0x20)&^x | (q-lo)&^q | (bs-lo)&^bs) & hi
+	}
 	s = i + 1
 	j := s
-	wide := false
+	wide := -1 // where the first byte >= 0x80 may be: the bytes before it are ASCII
 	for j < len(b) {
 		// Eight bytes at a time while none is a quote, a backslash or a
 		// control byte (bytes >= 0x80 only mark the string for the UTF-8
 		// check).
 		for j+8 <= len(b) {
-			const lo, hi = 0x0101010101010101, 0x8080808080808080
 			x := binary.LittleEndian.Uint64(b[j:])
-			q, bs := x^(lo*'"'), x^(lo*'\\')
-			if x&hi != 0 {
-				wide = true // maybe a byte after the end: it only costs a check
+			if x&hi != 0 && wide < 0 {
+				wide = j // maybe a byte after the end: it only costs a check
 			}
-			if t := ((x-lo*0x20)&^x | (q-lo)&^q | (bs-lo)&^bs) & hi; t != 0 {
-				// The lowest flag is exact (no borrow reaches it): skip to
-				// the first quote, backslash or control byte.
-				j += bits.TrailingZeros64(t) >> 3
+			if t := special(x); t != 0 {
+				j += bits.TrailingZeros64(t) >> 3 // to the first special byte
 				break
 			}
 			j += 8
 		}
-		for j < len(b) && strPlain[b[j]] {
-			j++
+		if rem := len(b) - j; rem > 0 && rem < 8 && len(b) >= 8 {
+			// The last bytes, as the top of the line's last eight: the
+			// zeros shifted in above them are flagged as control bytes,
+			// so a flag past them means none of them is special.
+			x := binary.LittleEndian.Uint64(b[len(b)-8:]) >> (8 * (8 - rem))
+			if x&hi != 0 && wide < 0 {
+				wide = j
+			}
+			j += min(bits.TrailingZeros64(special(x))>>3, rem)
+		} else {
+			for j < len(b) && strPlain[b[j]] {
+				j++
+			}
 		}
 		if j >= len(b) {
 			break
@@ -542,7 +557,7 @@ func scanString(b []byte, i int) (s, e, next int, esc bool) {
 		c := b[j]
 		switch {
 		case c == '"':
-			if wide && !utf8.Valid(b[s:j]) {
+			if wide >= 0 && !utf8.Valid(b[wide:j]) {
 				return 0, 0, -1, false
 			}
 			return s, j, j + 1, esc
@@ -552,7 +567,9 @@ func scanString(b []byte, i int) (s, e, next int, esc bool) {
 		case c < 0x20:
 			return 0, 0, -1, false
 		default: // c >= 0x80
-			wide = true
+			if wide < 0 {
+				wide = j
+			}
 			j++
 		}
 	}

@@ -314,6 +314,15 @@ func (d *doc) tokenize() {
 				i = d.word(i)
 			}
 			continue
+		case startHW: // "hay", "we", "when": a word unless a URL starts here
+			if !isURLStart(s[i:]) {
+				if j := d.wordASCII(i); j > i {
+					i = j
+				} else {
+					i = d.word(i)
+				}
+				continue
+			}
 		}
 		switch {
 		case c == '\n':
@@ -402,6 +411,7 @@ const (
 	startOther  = iota
 	startSpace  // ' ', '\t', '\r'
 	startLetter // an ASCII letter that cannot start a URL (not h, w)
+	startHW     // h, w, H, W: a word or a URL
 )
 
 var startClass = func() (t [256]uint8) {
@@ -409,6 +419,8 @@ var startClass = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {
 		if c != 'h' && c != 'w' {
 			t[c], t[c-'a'+'A'] = startLetter, startLetter
+		} else {
+			t[c], t[c-'a'+'A'] = startHW, startHW
 		}
 	}
 	return t
@@ -453,10 +465,10 @@ func (d *doc) wordASCII(i int) int {
 	}
 	out := d.buf[ns : ns+len(s)-i]
 	var acc uint8
-	upper := 0
-	var p1, p2 byte // the two bytes before, folded
-	three := false  // three equal bytes in a row: collapse may shorten the word
 	j := i
+	// The loop only copies and classes the bytes (few live values, so
+	// they stay in registers); capitals and runs are counted after it,
+	// and only for words that may have them.
 	for ; j < len(s); j++ {
 		c := s[j]
 		cl := asciiWord[c]
@@ -464,20 +476,30 @@ func (d *doc) wordASCII(i int) int {
 			break
 		}
 		acc |= cl
-		upper += int(cl >> 1 & 1)
-		c |= 0x20 // letters and digits all have 0x20 set once lower case
-		out[j-i] = c
-		three = three || c == p1 && c == p2
-		p1, p2 = c, p1
+		out[j-i] = c | 0x20 // letters and digits all have 0x20 set once lower case
 	}
 	if j == i || j < len(s) && (s[j] >= utf8.RuneSelf || s[j] == '\'') {
 		return i
 	}
 	d.buf = d.buf[:ns+j-i]
+	out = d.buf[ns:]
 	var flags uint8
-	if upper >= 2 && acc&1 == 0 {
-		flags |= fCaps
-		d.caps++
+	if acc&3 == 2 { // capitals and no lower-case letter: two or more is ALL CAPS
+		upper := 0
+		for _, c := range []byte(s[i:j]) {
+			upper += int(asciiWord[c] >> 1 & 1)
+		}
+		if upper >= 2 {
+			flags |= fCaps
+			d.caps++
+		}
+	}
+	three := false // three equal bytes in a row: collapse may shorten the word
+	for k := 2; k < len(out); k++ {
+		if out[k] == out[k-1] && out[k] == out[k-2] {
+			three = true
+			break
+		}
 	}
 	// The tail below repeats word's on purpose: as a shared method it is
 	// not inlined, and the call per word measured 2% slower end to end.
@@ -718,6 +740,17 @@ func (d *doc) number(i int) int {
 // token) and emoticons such as :) :( :/ which become emoji.
 func (d *doc) punct(i int) int {
 	s := d.text
+	// The common mark, alone: what the general path below gives for it.
+	if c := s[i]; (c == ',' || c == '.' || c == '!' || c == '?') && (i+1 == len(s) || s[i+1] != c && s[i+1] < utf8.RuneSelf) {
+		flags := fSentEnd | fClause
+		if c == ',' {
+			flags = fClause
+		}
+		ns := len(d.buf)
+		d.buf = append(d.buf, c)
+		d.addTok(ns, i, i+1, kPunct, flags)
+		return i + 1
+	}
 	if e, n := emoticon(s[i:]); n > 0 {
 		ns := len(d.buf)
 		d.buf = append(d.buf, e...)
