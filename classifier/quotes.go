@@ -1,6 +1,9 @@
 package classifier
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // quoted reports whether text[s:e] lies between an opening and a closing
 // quotation mark on the same line. Double quotes (" “ ” « ») and single
@@ -11,10 +14,7 @@ func quoted(text string, s, e int) bool {
 	// have none before the hit) nothing can open one: skip there. Those
 	// bytes never continue a UTF-8 sequence, so the scan from 0 would
 	// decode a rune there too.
-	i := 0
-	for i < min(s, len(text)) && !quoteByte[text[i]] {
-		i++
-	}
+	i := firstQuoteByte(text[:min(s, len(text))])
 	if i >= s {
 		return false
 	}
@@ -108,4 +108,17 @@ func isLetterOrDigitBefore(text string, i int) bool {
 func isLetterOrDigitAt(text string, i int) bool {
 	r, _ := utf8.DecodeRuneInString(text[i:])
 	return isWordRune(r)
+}
+
+// firstQuoteByte is the index of the first byte of text that can start a
+// quotation mark (see quoteByte), or len(text): four vectorised searches
+// instead of a loop over every byte.
+func firstQuoteByte(text string) int {
+	i := len(text)
+	for _, b := range [...]byte{'"', '\'', 0xe2, 0xc2} {
+		if j := strings.IndexByte(text[:i], b); j >= 0 {
+			i = j
+		}
+	}
+	return i
 }

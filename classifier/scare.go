@@ -25,10 +25,7 @@ const maxScareSpans = 4
 func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok bool) {
 	var spans [maxScareSpans][2]int32
 	n := 0
-	i := 0
-	for i < len(text) && !quoteByte[text[i]] {
-		i++
-	}
+	i := firstQuoteByte(text)
 	open, openAt := rune(-1), 0
 	for i < len(text) && n < maxScareSpans {
 		c := text[i]
