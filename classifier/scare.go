@@ -1,6 +1,9 @@
 package classifier
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Scare quotes: a customer who quotes the brand's own words back
 // ('no prior coding required', "envío gratis", 'fully restored') and then
@@ -28,13 +31,14 @@ func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok b
 	i := firstQuoteByte(text)
 	open, openAt := rune(-1), 0
 	for i < len(text) && n < maxScareSpans {
-		c := text[i]
-		if c < utf8.RuneSelf && !quoteByte[c] {
-			if c == '\n' {
-				open = -1
-			}
-			i++
-			continue
+		// Jump to the next byte that can start a quotation mark; a line
+		// break on the way closes an open quotation.
+		j := i + firstQuoteByte(text[i:])
+		if open >= 0 && strings.IndexByte(text[i:j], '\n') >= 0 {
+			open = -1
+		}
+		if i = j; i >= len(text) {
+			break
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if q := quoteKind(text, i, r, size); q != 0 {
