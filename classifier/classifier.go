@@ -556,6 +556,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	var praiseBefore, afterCounted bool // praise before the contrast word; a rule counted after it
 	negFirst := int32(-1)
 	minor := false
+	hardHigh := false // a high or critical severity that does not give way to "minor"
 	sev, sevRank := escucha.SeverityNone, int8(0)
 
 	// apply counts rule ri with weight w and records it as fired.
@@ -572,6 +573,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			minor = true
 		} else if r.sevRank > sevRank {
 			sev, sevRank = r.severity, r.sevRank
+		}
+		if r.sevRank >= rankHigh && !r.yields {
+			hardHigh = true
 		}
 		rs.addFired(d, ri, w, hs)
 	}
@@ -809,7 +813,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	res.score = d.scores.score(second-best, third-best)
 	if label == escucha.LabelComplaint {
 		switch {
-		case sevRank >= rankHigh:
+		case sevRank >= rankHigh && !(minor && !hardHigh):
 			res.severity = sev
 		case minor:
 			res.severity = escucha.SeverityLow

@@ -336,3 +336,20 @@ func TestCEOEscalationSeverity(t *testing.T) {
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
 	require.Equal(t, escucha.SeverityMedium, v.Severity, v.RuleIDs())
 }
+
+// A matter the author calls minor stays low even when it repeats, but
+// not when money was lost (the label rules' "highest wins" for money).
+func TestMinorYieldsToRepetitionNotMoney(t *testing.T) {
+	c := newC(t, Options{})
+	for _, text := range []string{
+		"@plumbo minor, but the app asks me to rate my order every single day",
+		"Un detalle nomás @fibrano: las notificaciones me llegan dos veces cada día. No es grave",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
+		require.Equal(t, escucha.SeverityLow, v.Severity, "%q %v", text, v.RuleIDs())
+	}
+	v := c.Classify("Detallito @vuelaya: el wifi a bordo no funcionó en todo el vuelo. Tampoco me voy a morir, pero pagué 12 € por él", "")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.Equal(t, escucha.SeverityHigh, v.Severity, v.RuleIDs())
+}

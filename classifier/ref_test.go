@@ -555,6 +555,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	var praiseBefore, afterCounted bool // praise before the contrast word; a rule counted after it
 	negFirst := int32(-1)
 	minor := false
+	hardHigh := false
 	sev := escucha.SeverityNone
 
 	// apply counts rule ri with weight w and records it as fired.
@@ -582,6 +583,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			minor = true
 		} else if r.severity.Rank() > sev.Rank() {
 			sev = r.severity
+		}
+		if r.severity.Rank() >= escucha.SeverityHigh.Rank() && !r.yields {
+			hardHigh = true
 		}
 		rs.addFiredRef(d, ri, w, hs)
 	}
@@ -824,7 +828,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	res.score = round3(1 / (1 + math.Exp(second-best) + math.Exp(third-best)))
 	if label == escucha.LabelComplaint {
 		switch {
-		case sev.Rank() >= escucha.SeverityHigh.Rank():
+		case sev.Rank() >= escucha.SeverityHigh.Rank() && !(minor && !hardHigh):
 			res.severity = sev
 		case minor:
 			res.severity = escucha.SeverityLow

@@ -64,6 +64,7 @@ type rule struct {
 	class     ruleClass
 	sevRank   int8 // severity.Rank(), kept so decide compares numbers
 	minor     bool // severity "low": the author calls it minor
+	yields    bool // its severity gives way to a "minor" marker (yields_to_minor)
 	langMask  uint8
 	negatable bool
 	entity    uint8
@@ -278,9 +279,12 @@ type ruleSpec struct {
 	CEO       bool     `yaml:"ceo"`
 	Start     bool     `yaml:"start"`
 	When      string   `yaml:"when"`
+	// YieldsToMinor: the rule's severity gives way when the author calls
+	// the matter minor ("minor, but still… every day" is low).
+	YieldsToMinor bool `yaml:"yields_to_minor"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -684,6 +688,7 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 		return fail(fmt.Errorf("severity %q: want low, medium, high or critical", s.Severity))
 	}
 	r.sevRank = int8(r.severity.Rank())
+	r.yields = s.YieldsToMinor
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
 	}
