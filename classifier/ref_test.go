@@ -516,7 +516,8 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	// Competitor and brand sentences.
 	var compSent, brandSent []int
-	var compAt []int32                            // first tokens of competitors' names
+	var compAtBuf [8]int32
+	compAt := compAtBuf[:0]                       // first tokens of competitors' names
 	ceoHandle := false                            // the CEO is addressed by @handle
 	brandHandle := false                          // the brand is addressed by @handle
 	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name

@@ -23,12 +23,13 @@ const maxScareSpans = 4
 // scareQuote returns the first and last tokens of the first quotation of
 // at most maxScareWords words, when some token outside every quotation is
 // a first or second person word or the brand's or CEO's @handle (person
-// reports token i),
-// and at least two words lie outside; ok is false otherwise.
-func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok bool) {
+// reports token i) and at least two words lie outside; ok is false
+// otherwise. It reads the text once for the quotations and the tokens
+// once.
+func scareQuote(text string, toks []token, person func(i int) bool) (hit, bool) {
 	var spans [maxScareSpans][2]int32
 	n := 0
-	i := firstQuoteByte(text)
+	i := 0
 	open, openAt := rune(-1), 0
 	for i < len(text) && n < maxScareSpans {
 		// Jump to the next byte that can start a quotation mark; a line
@@ -59,6 +60,7 @@ func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok b
 		return hit{}, false
 	}
 	var words [maxScareSpans]int
+	var first, last [maxScareSpans]int32 // each quotation's first and last token
 	outside, personal := 0, false
 	for ti := range toks {
 		t := &toks[ti]
@@ -78,6 +80,10 @@ func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok b
 			}
 			continue
 		}
+		if words[in] == 0 {
+			first[in] = int32(ti)
+		}
+		last[in] = int32(ti)
 		words[in]++
 	}
 	if !personal || outside < 2 {
@@ -85,17 +91,7 @@ func scareQuote(text string, toks []token, person func(i int) bool) (q hit, ok b
 	}
 	for k := range n {
 		if words[k] > 0 && words[k] <= maxScareWords {
-			// The tokens of the first short quotation.
-			q.start = -1
-			for ti := range toks {
-				if toks[ti].os >= spans[k][0] && toks[ti].oe <= spans[k][1] {
-					if q.start < 0 {
-						q.start = int32(ti)
-					}
-					q.end = int32(ti)
-				}
-			}
-			return q, true
+			return hit{start: first[k], end: last[k]}, true // the first short quotation
 		}
 	}
 	return hit{}, false
