@@ -21,6 +21,15 @@ func newC(t testing.TB, opts Options) *Classifier {
 	return c
 }
 
+// requireLabels checks that each text gets label want (language detected).
+func requireLabels(t *testing.T, c *Classifier, want escucha.Label, texts ...string) {
+	t.Helper()
+	for _, text := range texts {
+		v := c.Classify(text, "")
+		require.Equal(t, want, v.Label, "%q %v", text, v.RuleIDs())
+	}
+}
+
 func hasRule(v escucha.Verdict, prefix string) bool {
 	for _, r := range v.Rules {
 		if strings.HasPrefix(r.ID, prefix) {
@@ -110,22 +119,14 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 
 	// A failure told between a competitor's name and the brand's first
 	// mention after it is the competitor's, even in one sentence.
-	for _, text := range []string{
+	requireLabels(t, c, escucha.LabelOther,
 		"Rivalia lost my booking so I ended up at the Acme round the corner",
 		"Rivalia cancelled my slot AGAIN, thank god Acme had one at 7pm",
-		"En Rivalia me estafaron hace dos años. Desde entonces solo compro con Acme",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelOther, v.Label, "%q %v", text, v.RuleIDs())
-	}
+		"En Rivalia me estafaron hace dos años. Desde entonces solo compro con Acme")
 	// The brand's own failure, after it is named, still counts.
-	for _, text := range []string{
+	requireLabels(t, c, escucha.LabelComplaint,
 		"Left Rivalia for @acme and my first order never arrived",
-		"Rivalia was fine, but Acme lost my booking twice this month",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
-	}
+		"Rivalia was fine, but Acme lost my booking twice this month")
 }
 
 func TestSeverity(t *testing.T) {
@@ -310,13 +311,9 @@ func TestPraiseThenButGrievance(t *testing.T) {
 		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
 		require.True(t, hasRule(v, v.Lang+".signal.contrast"), "%q %v", text, v.RuleIDs())
 	}
-	for _, text := range []string{
+	requireLabels(t, c, escucha.LabelOther,
 		"Love @plumbo, but not a fan of the new green logo, still my favourite shop",
-		"No sé si os lo dicen mucho, pero gente así vale oro @bancolux",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelOther, v.Label, "%q %v", text, v.RuleIDs())
-	}
+		"No sé si os lo dicen mucho, pero gente así vale oro @bancolux")
 }
 
 // Taking one's own case to the CEO's account is an escalation (high);
