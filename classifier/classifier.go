@@ -704,7 +704,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if acc[accComplaint] <= 0 && !quoteOK {
+			if acc[accComplaint] < 0.5 && !quoteOK {
 				continue
 			}
 		case whenCEOGrievance:

@@ -710,7 +710,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if sc <= 0 && !quoteOK {
+			if sc < 0.5 && !quoteOK {
 				continue
 			}
 		case whenCEOGrievance:
