@@ -419,7 +419,7 @@ func (d *doc) sentences() {
 			d.sentPers[sent] = 1
 			d.personal = true
 		}
-		if t.kind == kHandle {
+		if t.kind == kHandle || t.kind == kWord && !d.personal && firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 			d.personal = true
 		}
 		if t.flags&fSentEnd != 0 {

@@ -95,6 +95,9 @@ func (rs *ruleset) lookup(d *doc) {
 				if t.flags&fAccent != 0 {
 					endings[langES]++ // Spanish spelling: "pésimo", "atención", "año"
 				}
+				if !personal && firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
+					personal = true
+				}
 				switch m := e.stop; m {
 				case 3:
 					// A stop word of both languages.
@@ -591,4 +594,29 @@ func (d *doc) inQuestion(s, e int) bool {
 		}
 	}
 	return false
+}
+
+// firstPersonPast reports whether a word is a Spanish first-person
+// preterite by its written accent ("pagué", "terminé", "pedí", "recibí"):
+// Spanish drops the subject, so "Terminé pagando un taxi" is told in the
+// first person with no person word. orig is the word as written, folded
+// the same word folded. Short words ("qué", "así", "mí") and nouns that end
+// the same way ("café", "aquí", "comité") are not verbs.
+func firstPersonPast(orig string, folded []byte) bool {
+	n := len(orig)
+	if n < 4 || orig[n-2] != 0xc3 {
+		return false
+	}
+	switch orig[n-1] {
+	case 0xa9, 0xad, 0x89, 0x8d: // é í É Í
+	default:
+		return false
+	}
+	switch string(folded) {
+	case "aqui", "alli", "cafe", "bebe", "jose", "pure", "mani", "rubi", "esqui", "comite", "jabali",
+		"colibri", "frenesi", "hawai", "dubai", "pate", "cache", "cliche", "consome", "canape", "chale",
+		"bide", "carne", "porque", "yogui", "sushi", "ahi", "asi", "que", "ole", "pie", "hui":
+		return false
+	}
+	return true
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/escucha/escucha"
 )
 
 // matchRef is the plain matcher match replaced: every pattern indexed by
@@ -166,5 +168,25 @@ func TestAppendScore(t *testing.T) {
 	}
 	for _, x := range []float64{0.1234, -0.5, 1.5, 2, 1e-9, math.Round(0.731*1000) / 1000} {
 		require.Equal(t, strconv.FormatFloat(x, 'f', -1, 64), string(appendScore(nil, x)))
+	}
+}
+
+// TestFirstPersonPast: Spanish drops the subject, so a first-person
+// preterite ("Terminé pagando un taxi") makes a post personal; short words
+// and nouns with the same ending do not.
+func TestFirstPersonPast(t *testing.T) {
+	for w, want := range map[string]bool{
+		"pagué": true, "Terminé": true, "pedí": true, "recibí": true, "usé": true, "LLAMÉ": true,
+		"qué": false, "mí": false, "así": false, "aquí": false, "café": false, "comité": false,
+		"atención": false, "pague": false, "paid": false,
+	} {
+		require.Equal(t, want, firstPersonPast(w, []byte(FoldWord(w))), w)
+	}
+	c, err := New(Options{})
+	require.NoError(t, err)
+	v := c.Classify("Tres cancelaciones seguidas del conductor en el aeropuerto a la 1:30. Terminé pagando un taxi de $900", "es")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.Rules)
+	for _, r := range v.Rules {
+		require.NotEqual(t, "es.signal.impersonal", r.ID)
 	}
 }

@@ -916,7 +916,11 @@ func (rs *ruleset) ownSentenceRef(d *doc, i int) (int, bool) {
 
 func (rs *ruleset) personalRef(d *doc, l int) bool {
 	for i := range d.toks {
-		if d.toks[i].kind == kHandle {
+		t := d.toks[i]
+		if t.kind == kHandle {
+			return true
+		}
+		if t.kind == kWord && firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 			return true
 		}
 		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
