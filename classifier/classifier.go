@@ -549,6 +549,19 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 	}
 
+	// Leaving someone for the brand ("switching to @marca", "me paso a
+	// Marca", rules with leaves_for_brand): when the brand's first mention
+	// is in or right after that match, the grievances told before it are
+	// the one left behind's, as with a named competitor.
+	leaveAt := int32(-1)
+	if firstBrand >= 0 && rs.hasLeaves {
+		for _, h := range d.hits {
+			if rs.rules[h.rule].leaves && firstBrand >= h.start && firstBrand <= h.end+2 && (leaveAt < 0 || h.start < leaveAt) {
+				leaveAt = h.start
+			}
+		}
+	}
+
 	// Sums by what a rule's weight counts towards (see accOf), each added
 	// to in the order rules are applied.
 	var acc [nAcc]float64
@@ -646,7 +659,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 					afterCounted = true
 				}
 			}
-			if len(compSent) > 0 && (r.class == clsComplaint || r.class == clsSeverity) {
+			if (len(compSent) > 0 || leaveAt >= 0) && (r.class == clsComplaint || r.class == clsSeverity) {
 				s := int(d.sent[g.start])
 				// In a sentence that names a competitor and not the brand,
 				// or between a competitor's name and the brand's first
@@ -656,7 +669,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 				// piro a Redmax", "switching to Monedo") leaves the brand for
 				// it: that one is the brand's.
 				if (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
-					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(compAt, g.end) {
+					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(compAt, g.end) ||
+					g.end < leaveAt { // told before leaving someone for the brand
+
 					w *= 0.1
 					compUsed = true
 				}

@@ -129,6 +129,21 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 		"Rivalia was fine, but Acme lost my booking twice this month")
 }
 
+// TestLeavesForBrand: a failure told before leaving someone for the
+// brand is the one left behind's, even when that one is not a configured
+// competitor; the brand's own failure after it still counts.
+func TestLeavesForBrand(t *testing.T) {
+	c := newC(t, Options{Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
+	requireLabels(t, c, escucha.LabelOther,
+		"Nubetel dropped my calls four times today. Switching to @acme tomorrow",
+		"Otra vez sin señal con Nubetel, tres días ya. Me paso a @acme",
+		"Vuelo cancelado con dos horas de aviso. La próxima me voy con Acme")
+	requireLabels(t, c, escucha.LabelComplaint,
+		"Switched to @acme last month and the internet keeps cutting out every night",
+		"@acme tres días sin señal, estoy harta",
+		"Four outages this week @acme, I'm switching to Nubetel")
+}
+
 func TestSeverity(t *testing.T) {
 	c := newC(t, Options{})
 	cases := []struct {

@@ -550,6 +550,13 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		}
 	}
 
+	leaveAt := int32(-1) // leaving someone for the brand
+	for _, h := range d.hits {
+		if rs.rules[h.rule].leaves && firstBrand >= 0 && firstBrand >= h.start && firstBrand <= h.end+2 && (leaveAt < 0 || h.start < leaveAt) {
+			leaveAt = h.start
+		}
+	}
+
 	var sc, ss, so, praise, sarcasm float64
 	damp := 1.0
 	var negSpans, contrastUsed, compUsed bool
@@ -646,7 +653,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 					afterCounted = true
 				}
 			}
-			if len(compSent) > 0 && (r.class == clsComplaint || r.class == clsSeverity) {
+			if (len(compSent) > 0 || leaveAt >= 0) && (r.class == clsComplaint || r.class == clsSeverity) {
 				s, _ := d.sentenceBoundsRef(int(g.start))
 				// In a sentence that names a competitor and not the brand,
 				// or between a competitor's name and the brand's first
@@ -656,7 +663,8 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 				// piro a Redmax", "switching to Monedo") leaves the brand for
 				// it: that one is the brand's.
 				if (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
-					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(compAt, g.end) {
+					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(compAt, g.end) ||
+					g.end < leaveAt {
 					w *= 0.1
 					compUsed = true
 				}

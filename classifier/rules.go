@@ -65,6 +65,7 @@ type rule struct {
 	sevRank   int8 // severity.Rank(), kept so decide compares numbers
 	minor     bool // severity "low": the author calls it minor
 	yields    bool // its severity gives way to a "minor" marker (yields_to_minor)
+	leaves    bool // tells of leaving someone for the brand (leaves_for_brand)
 	langMask  uint8
 	negatable bool
 	entity    uint8
@@ -180,20 +181,21 @@ var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competit
 
 // ruleset is an immutable compiled set of rules; Reload swaps it whole.
 type ruleset struct {
-	vocab    map[string]int32
-	prefix   map[string]int32
-	minPre   int
-	maxPre   int
-	preLens  map[uint16]uint64 // first two bytes -> bit set of prefix lengths
-	stopMask []uint8           // by vocabulary id: stop word of es (1) / en (2)
-	nIDs     int32
-	rules    []rule
-	patterns []pattern
-	cands    []cand   // by first-element id, in pattern order
-	needs    []int32  // cands[i]'s presence key to check (keyTrue if none), apart so match scans them densely
-	ids      []idInfo // by id
-	mel      []melem  // elements after the first, of all candidates
-	mids     []int32  // alternatives of elements with several
+	vocab     map[string]int32
+	prefix    map[string]int32
+	minPre    int
+	maxPre    int
+	preLens   map[uint16]uint64 // first two bytes -> bit set of prefix lengths
+	stopMask  []uint8           // by vocabulary id: stop word of es (1) / en (2)
+	nIDs      int32
+	rules     []rule
+	hasLeaves bool // a rule has leaves_for_brand
+	patterns  []pattern
+	cands     []cand   // by first-element id, in pattern order
+	needs     []int32  // cands[i]'s presence key to check (keyTrue if none), apart so match scans them densely
+	ids       []idInfo // by id
+	mel       []melem  // elements after the first, of all candidates
+	mids      []int32  // alternatives of elements with several
 	// Presence keys (see melem.key) are bits of doc.keys: ids, then from
 	// setBase (a multiple of 64) the alternative sets (elements with
 	// several ids, one set per distinct choice of ids), numbered so that
@@ -282,9 +284,14 @@ type ruleSpec struct {
 	// YieldsToMinor: the rule's severity gives way when the author calls
 	// the matter minor ("minor, but still… every day" is low).
 	YieldsToMinor bool `yaml:"yields_to_minor"`
+	// LeavesForBrand: the rule tells of leaving someone for the brand
+	// ("switching to", "booked… instead", "me paso a"); when the brand's
+	// first mention comes in or right after its match, the grievances told
+	// before it are the one left behind's, as with a named competitor.
+	LeavesForBrand bool `yaml:"leaves_for_brand"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor", "leaves_for_brand"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -689,6 +696,7 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	}
 	r.sevRank = int8(r.severity.Rank())
 	r.yields = s.YieldsToMinor
+	r.leaves = s.LeavesForBrand
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
 	}
@@ -997,7 +1005,11 @@ func (b *builder) compile(opts Options) (*ruleset, error) {
 			b.rs.langs[l].sig[k] = ri
 		}
 	}
-	return b.finish(), nil
+	rs := b.finish()
+	for i := range rs.rules {
+		rs.hasLeaves = rs.hasLeaves || rs.rules[i].leaves
+	}
+	return rs, nil
 }
 
 // groups lists values by key in one flat array: count every key, sum,
