@@ -431,6 +431,9 @@ func (d *doc) sentences() {
 // negated reports whether token i is negated: a negator (and no contrast
 // word) among the three tokens before it in the same clause, and where.
 func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
+	if d.toks[i].kind == kEmoji {
+		return 0, false // a negation does not reach an emoji: "no signal 😡" is angry
+	}
 	neg, con := bNeg<<l, bCon<<l
 	for j := i - 1; j >= 0 && j >= i-3; j-- {
 		if d.toks[j].flags&fClause != 0 {

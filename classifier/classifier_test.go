@@ -365,3 +365,14 @@ func TestMinorYieldsToRepetitionNotMoney(t *testing.T) {
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
 	require.Equal(t, escucha.SeverityHigh, v.Severity, v.RuleIDs())
 }
+
+// TestNegationDoesNotReachEmoji: "no" before an emoji does not cancel it —
+// "three days with no internet 🙃" is irony, "sin moverme 🙌" is praise.
+func TestNegationDoesNotReachEmoji(t *testing.T) {
+	c := newC(t, Options{})
+	v := c.Classify("Thanks for the weekend, three days with no internet 🙃", "en")
+	require.True(t, hasRule(v, "en.sarcasm.emoji"), v.RuleIDs())
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	v = c.Classify("Pagué la tasa desde el móvil sin moverme 🙌", "es")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+}

@@ -452,6 +452,9 @@ func (rs *ruleset) expandRef(d *doc, l int) {
 }
 
 func (rs *ruleset) negatedRef(d *doc, i int, l int) (int, bool) {
+	if d.toks[i].kind == kEmoji {
+		return 0, false // a negation does not reach an emoji: "no signal 😡" is angry
+	}
 	for j := i - 1; j >= 0 && j >= i-3; j-- {
 		if d.toks[j].flags&fClause != 0 {
 			return 0, false
