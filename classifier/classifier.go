@@ -688,7 +688,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 		if r.class == clsComplaint {
 			for _, g := range group[:kept] {
-				if s := d.sent[g.start]; d.sentPers[s] != 0 && nOwn < len(own) {
+				// A post addressed to the brand or the CEO by @handle is the
+				// author's own in every sentence.
+				if s := d.sent[g.start]; (d.sentPers[s] != 0 || brandHandle || ceoHandle) && nOwn < len(own) {
 					own[nOwn] = s
 					nOwn++
 				}

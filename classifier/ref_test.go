@@ -681,7 +681,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		}
 		if r.class == clsComplaint {
 			for _, g := range group[:kept] {
-				if s, ok := rs.ownSentenceRef(d, int(g.start)); ok && nOwn < len(own) {
+				if s, ok := rs.ownSentenceRef(d, int(g.start)); (ok || brandHandle || ceoHandle) && nOwn < len(own) {
 					own[nOwn] = int32(s)
 					nOwn++
 				}
