@@ -137,6 +137,18 @@ func TestRegexGuardIsExact(t *testing.T) {
 				}
 			}
 			require.NotNil(t, rr.guard, "built-in expression %s has no guard: it runs on every text", rr.re)
+			// At least one step of pieces of three bytes or more: a guard
+			// made only of two-byte pieces ("re" of "replies|responses")
+			// passes on most texts, so the expression would run nearly always.
+			strong := false
+			for _, st := range rr.guard {
+				ok := true
+				for _, l := range st {
+					ok = ok && len(l) >= 3
+				}
+				strong = strong || ok
+			}
+			require.True(t, strong, "built-in expression %s has only weak guard steps %q", rr.re, rr.guard)
 		}
 	}
 	require.Positive(t, n)
