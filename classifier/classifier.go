@@ -800,7 +800,8 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		sc += 0.4
 	}
 	// No first or second person and no @handle: likely news or commentary.
-	if sc > 0 && d.words >= 10 && !d.personal {
+	// Not when a grievance follows "but": news does not praise, then object.
+	if sc > 0 && d.words >= 10 && !d.personal && !contrastUsed {
 		sc *= 0.75
 		rs.addFired(d, ld.sig[sigImpersonal], 0, nil)
 	}

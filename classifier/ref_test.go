@@ -806,7 +806,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		sc += 0.4
 	}
 	// No first or second person and no @handle: likely news or commentary.
-	if sc > 0 && d.words >= 10 && !rs.personalRef(d, l) {
+	if sc > 0 && d.words >= 10 && !rs.personalRef(d, l) && !contrastUsed {
 		sc *= 0.75
 		rs.addFiredRef(d, ld.signals["impersonal"], 0, nil)
 	}
