@@ -79,17 +79,15 @@ func ClassifyJSONL(ctx context.Context, c *Classifier, r io.Reader, w io.Writer,
 	// Writer: outputs batches in input order.
 	werr := make(chan error, 1)
 	go func() {
-		bw := bufio.NewWriterSize(w, 256<<10)
+		// A batch's output (tens of kB) is written as it is, without
+		// copying it through a buffer.
 		var err error
 		for j := range ordered {
 			<-j.done
 			if err == nil {
-				_, err = bw.Write(j.out)
+				_, err = w.Write(j.out)
 			}
 			pool.Put(j)
-		}
-		if err == nil {
-			err = bw.Flush()
 		}
 		werr <- err
 	}()
