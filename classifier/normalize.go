@@ -81,6 +81,7 @@ type doc struct {
 	ents   []tokEntry
 	cids   []int32
 	cmasks []setMask
+	reps   []repWord
 	crs    *ruleset
 	// keys has bit k set when the text carries presence key k (see
 	// melem.key and present): an id, an alternative set or keyTrue; set
