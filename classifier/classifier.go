@@ -289,16 +289,29 @@ func (rs *ruleset) expand(d *doc, l int) {
 		if t.kind != kWord || d.ents[t.ent].abbrev&(1<<l) == 0 {
 			continue
 		}
-		rep, ok := ab[string(d.norm(i))]
-		if !ok {
-			continue
+		// The replacement and its entry, found once per cached word.
+		r := d.ents[t.ent].rep[l]
+		if r == 0 {
+			rep, ok := ab[string(d.norm(i))]
+			if !ok {
+				continue
+			}
+			if len(rep) != 1 {
+				d.ents[t.ent].rep[l] = -1
+				rs.expandFrom(d, l, i)
+				return
+			}
+			w := rep[0]
+			k := rs.entry(d, unsafe.Slice(unsafe.StringData(w), len(w)))
+			d.reps = append(d.reps, repWord{w: w, k: k})
+			r = int32(len(d.reps))
+			d.ents[t.ent].rep[l] = r
 		}
-		if len(rep) != 1 {
+		if r < 0 {
 			rs.expandFrom(d, l, i)
 			return
 		}
-		w := rep[0]
-		k := rs.entry(d, unsafe.Slice(unsafe.StringData(w), len(w)))
+		w, k := d.reps[r-1].w, d.reps[r-1].k
 		e := &d.ents[k]
 		n := e.pre1 - e.ids0
 		if t.flags&fCaps != 0 {

@@ -3,6 +3,8 @@ package classifier
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -121,4 +123,43 @@ func FuzzJSONString(f *testing.F) {
 		}
 		require.Equal(t, want, got)
 	})
+}
+
+// TestParseBatch checks that a batch's decoded values stay those of its
+// own line when later lines of the batch unescape into the same buffer.
+func TestParseBatch(t *testing.T) {
+	var lines [][]byte
+	for i := range 300 { // more than fit in the buffer's first array
+		lines = append(lines, fmt.Appendf(nil, `{"id":%d,"text":"l\u00ednea %d \"%s\"","lang":"e\u0073"}`, i, i, strings.Repeat("x", i%17)))
+	}
+	for _, s := range jsonSeeds {
+		lines = append(lines, []byte(s))
+	}
+	lines = append(lines, []byte("\x00too long"))
+	var in input
+	got := in.parseBatch(nil, lines)
+	require.Len(t, got, len(lines))
+	for k, line := range lines {
+		p := &got[k]
+		if line[0] == 0 {
+			require.False(t, p.ok)
+			require.Equal(t, "line longer than 1 MiB", p.err)
+			continue
+		}
+		var one input
+		err := one.parse(line)
+		require.Equal(t, string(one.id), string(p.id), "%q", line)
+		switch {
+		case err != nil:
+			require.False(t, p.ok, "%q", line)
+			require.Equal(t, err.Error(), p.err, "%q", line)
+		case !one.hasTx:
+			require.False(t, p.ok, "%q", line)
+			require.Equal(t, "missing text", p.err, "%q", line)
+		default:
+			require.True(t, p.ok, "%q", line)
+			require.Equal(t, string(one.text), string(p.text), "%q", line)
+			require.Equal(t, string(one.lang), string(p.lang), "%q", line)
+		}
+	}
 }

@@ -191,6 +191,17 @@ type tokEntry struct {
 	// [masksV:masks1] mark the alternative sets they belong to.
 	ids0, pre0, pre1       int32
 	masks0, masksV, masks1 int32
+	// rep[l] is, for an abbreviation of language l replaced by one word,
+	// 1 + the index of the replacement in doc.reps; -1 when the
+	// replacement has several words; 0 until expand first needs it.
+	rep [2]int32
+}
+
+// repWord is a one-word replacement (see tokEntry.rep): the word and its
+// entry.
+type repWord struct {
+	w string
+	k int32
 }
 
 // maxCache bounds a doc's token cache.
@@ -210,6 +221,7 @@ func (d *doc) prepare(rs *ruleset) {
 	d.ents = d.ents[:0]
 	d.cids = d.cids[:0]
 	d.cmasks = d.cmasks[:0]
+	d.reps = d.reps[:0]
 	d.crs = rs
 }
 

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"encoding/binary"
 	"slices"
 	"unicode"
 	"unicode/utf8"
@@ -80,6 +81,7 @@ type doc struct {
 	ents   []tokEntry
 	cids   []int32
 	cmasks []setMask
+	reps   []repWord
 	crs    *ruleset
 	// keys has bit k set when the text carries presence key k (see
 	// melem.key and present): an id, an alternative set or keyTrue; set
@@ -495,10 +497,23 @@ func (d *doc) wordASCII(i int) int {
 		}
 	}
 	three := false // three equal bytes in a row: collapse may shorten the word
-	for k := 2; k < len(out); k++ {
-		if out[k] == out[k-1] && out[k] == out[k-2] {
-			three = true
-			break
+	if n := len(out); n >= 3 && n <= 8 && cap(out) >= 8 {
+		// Eight bytes at once, without a loop whose exit depends on the
+		// word's length: byte k of e is zero when out[k] equals out[k-1]
+		// and out[k-2] (bytes 0 and 1 compare with zeros shifted in, and
+		// letters and digits are not zero); the bytes past the word are
+		// set to 0xff so they never count.
+		const lo, hi = 0x0101010101010101, 0x8080808080808080
+		m := uint64(1)<<(8*n) - 1 // (1<<64)-1 is all ones
+		x := binary.LittleEndian.Uint64(out[:8]) & m
+		e := (x ^ x<<8) | (x ^ x<<16) | ^m
+		three = (e-lo)&^e&hi != 0
+	} else {
+		for k := 2; k < len(out); k++ {
+			if out[k] == out[k-1] && out[k] == out[k-2] {
+				three = true
+				break
+			}
 		}
 	}
 	// The tail below repeats word's on purpose: as a shared method it is

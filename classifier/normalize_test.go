@@ -1,6 +1,8 @@
 package classifier
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -157,4 +159,35 @@ func TestCurrencySigns(t *testing.T) {
 			t.Errorf("%s: no currency token", sign)
 		}
 	}
+}
+
+// TestStretchedASCII checks wordASCII's eight-byte test for runs of three
+// against collapse on every word of up to eight bytes over a few letters
+// and a digit, at the end of a text, before other words and after one.
+func TestStretchedASCII(t *testing.T) {
+	const alpha = "aAb1"
+	d := new(doc)
+	var w []byte
+	var walk func()
+	walk = func() {
+		if len(w) > 0 && w[0] != '1' { // a digit starts a number, not a word
+			want := collapse(bytes.ToLower(slices.Clone(w)))
+			for k, text := range []string{string(w), string(w) + " zz yy xx ww", "q " + string(w)} {
+				d.reset(text)
+				d.tokenize()
+				at := k / 2 // the word is the second token of "q …"
+				require.Equal(t, string(want), string(d.norm(at)), "%q", text)
+				require.Equal(t, len(want) < len(w), d.toks[at].flags&fElong != 0, "%q", text)
+			}
+		}
+		if len(w) == 8 {
+			return
+		}
+		for _, c := range []byte(alpha) {
+			w = append(w, c)
+			walk()
+			w = w[:len(w)-1]
+		}
+	}
+	walk()
 }
