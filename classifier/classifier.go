@@ -722,13 +722,20 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// It is grievance evidence for the rules that wait for one ("claiming
 	// … 'the best 5G'"), and counts after the weak cues, which it does not
 	// silence.
-	var quote hit
-	quoteOK := false
-	qr := ld.sig[sigQuote]
-	if rs.rules[qr].weight > 0 && d.personal && acc[accSuggestion] == 0 {
-		quote, quoteOK = scareQuote(d.text, d.toks, func(i int) bool {
+	// An echo — a quoted word said again after the quotation — counts
+	// whoever tells the post (see scareQuote).
+	var quote, echo hit
+	quoteOK, echoOK := false, false
+	qr, er := ld.sig[sigQuote], ld.sig[sigEcho]
+	if (rs.rules[qr].weight > 0 || rs.rules[er].weight > 0) && acc[accSuggestion] == 0 {
+		quote, quoteOK, echo, echoOK = scareQuote(d.text, d.toks, d.buf, func(i int) bool {
 			return d.tbits[i]&bPerson != 0 || d.toks[i].kind == kHandle && (brandHandle || ceoHandle)
+		}, func(i int) bool {
+			t := &d.toks[i]
+			return t.ent >= 0 && d.ents[t.ent].stop != 0 || rs.inEntity(d, int32(i))
 		})
+		quoteOK = quoteOK && rs.rules[qr].weight > 0
+		echoOK = echoOK && rs.rules[er].weight > 0
 	}
 	// Rules that depend on the rest of the post.
 	for _, dl := range later {
@@ -737,7 +744,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if acc[accComplaint] < 0.5 && !quoteOK {
+			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -818,8 +825,14 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		sc *= 0.75
 		rs.addFired(d, ld.sig[sigImpersonal], 0, nil)
 	}
-	// The scare quote found before the conditional rules counts here.
-	if quoteOK {
+	// The scare quote found before the conditional rules counts here; an
+	// echo of it counts instead, more.
+	switch {
+	case echoOK:
+		w := rs.rules[er].weight
+		sc += w
+		rs.addFired(d, er, w, []hit{echo})
+	case quoteOK:
 		w := rs.rules[qr].weight
 		sc += w
 		rs.addFired(d, qr, w, []hit{quote})
@@ -967,6 +980,20 @@ func cueAfter(d *doc, rules []rule, later []deferred, contrast int, neg func(j i
 func leadsInto(starts []int32, end int32) bool {
 	for _, st := range starts {
 		if st > end && st <= end+2 {
+			return true
+		}
+	}
+	return false
+}
+
+// inEntity reports whether token i lies within the name of the brand, the
+// CEO or a competitor: a name said again is not an echo.
+func (rs *ruleset) inEntity(d *doc, i int32) bool {
+	if !d.entHit {
+		return false
+	}
+	for _, h := range d.hits {
+		if rs.rules[h.rule].class == clsEntity && h.start <= i && i <= h.end {
 			return true
 		}
 	}

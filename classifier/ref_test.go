@@ -697,10 +697,11 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		apply(h.rule, best, group[:kept])
 	}
 	// A short quotation in a post told in the first or second person.
-	var quote hit
-	quoteOK := false
+	var quote, echo hit
+	quoteOK, echoOK := false, false
 	qr, qok := ld.signals["quote"]
-	if qok && rs.rules[qr].weight > 0 && ss == 0 {
+	er, eok := ld.signals["echo"]
+	if qok && eok && (rs.rules[qr].weight > 0 || rs.rules[er].weight > 0) && ss == 0 {
 		person := func(i int) bool {
 			if d.toks[i].kind == kHandle {
 				return brandHandle || ceoHandle
@@ -712,7 +713,22 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			}
 			return false
 		}
-		quote, quoteOK = scareQuote(d.text, d.toks, person)
+		stop := func(i int) bool {
+			for _, h := range d.hits {
+				if rs.rules[h.rule].class == clsEntity && int(h.start) <= i && i <= int(h.end) {
+					return true
+				}
+			}
+			for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+				if int(id) < len(rs.stopMask) && rs.stopMask[id] != 0 {
+					return true
+				}
+			}
+			return false
+		}
+		quote, quoteOK, echo, echoOK = scareQuote(d.text, d.toks, d.buf, person, stop)
+		quoteOK = quoteOK && rs.rules[qr].weight > 0
+		echoOK = echoOK && rs.rules[er].weight > 0
 	}
 	// Rules that depend on the rest of the post.
 	for _, dl := range later[:nLater] {
@@ -721,7 +737,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if sc < 0.5 && !quoteOK {
+			if sc < 0.5 && !quoteOK && !echoOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -810,8 +826,14 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		sc *= 0.75
 		rs.addFiredRef(d, ld.signals["impersonal"], 0, nil)
 	}
-	// The scare quote found before the conditional rules counts here.
-	if quoteOK {
+	// The scare quote found before the conditional rules counts here; an
+	// echo of it counts instead.
+	switch {
+	case echoOK:
+		w := rs.rules[er].weight
+		sc += w
+		rs.addFiredRef(d, er, w, []hit{echo})
+	case quoteOK:
 		w := rs.rules[qr].weight
 		sc += w
 		rs.addFiredRef(d, qr, w, []hit{quote})

@@ -174,10 +174,11 @@ const (
 	sigCEO
 	sigImpersonal
 	sigQuote
+	sigEcho
 	nSignals
 )
 
-var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote"}
+var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote", "echo"}
 
 // ruleset is an immutable compiled set of rules; Reload swaps it whole.
 type ruleset struct {

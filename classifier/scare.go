@@ -24,9 +24,14 @@ const maxScareSpans = 4
 // at most maxScareWords words, when some token outside every quotation is
 // a first or second person word or the brand's or CEO's @handle (person
 // reports token i) and at least two words lie outside; ok is false
-// otherwise. It reads the text once for the quotations and the tokens
-// once.
-func scareQuote(text string, toks []token, person func(i int) bool) (hit, bool) {
+// otherwise. It also reports an echo: a word of five letters or more of
+// such a quotation (not a stop word, stop reports token i) said again
+// after it ("'revolucionó el estacionamiento'. Revolucionó el precio",
+// "'the customer comes first'. The customer has waited 25 min"), the
+// quoted claim turned back on itself whoever tells it; echo is the token
+// said again. It reads the text once for the quotations and the tokens
+// once, and the echo search only looks at short quotations' words.
+func scareQuote(text string, toks []token, buf []byte, person, stop func(i int) bool) (q hit, ok bool, echo hit, echoOK bool) {
 	var spans [maxScareSpans][2]int32
 	n := 0
 	i := 0
@@ -57,7 +62,7 @@ func scareQuote(text string, toks []token, person func(i int) bool) (hit, bool) 
 		i += size
 	}
 	if n == 0 {
-		return hit{}, false
+		return hit{}, false, hit{}, false
 	}
 	var words [maxScareSpans]int
 	var first, last [maxScareSpans]int32 // each quotation's first and last token
@@ -86,13 +91,42 @@ func scareQuote(text string, toks []token, person func(i int) bool) (hit, bool) 
 		last[in] = int32(ti)
 		words[in]++
 	}
+	for k := range n {
+		if words[k] == 0 || words[k] > maxScareWords || echoOK {
+			continue
+		}
+		for a := first[k]; a <= last[k] && !echoOK; a++ {
+			ta := &toks[a]
+			if ta.kind != kWord || ta.ne-ta.ns < 5 || stop(int(a)) {
+				continue
+			}
+			w := buf[ta.ns:ta.ne]
+			for b := last[k] + 1; int(b) < len(toks); b++ {
+				tb := &toks[b]
+				if tb.kind == kWord && tb.ne-tb.ns == ta.ne-ta.ns && string(buf[tb.ns:tb.ne]) == string(w) && !insideAny(tb, spans[:n]) {
+					echo, echoOK = hit{start: b, end: b}, true
+					break
+				}
+			}
+		}
+	}
 	if !personal || outside < 2 {
-		return hit{}, false
+		return hit{}, false, echo, echoOK
 	}
 	for k := range n {
 		if words[k] > 0 && words[k] <= maxScareWords {
-			return hit{start: first[k], end: last[k]}, true // the first short quotation
+			return hit{start: first[k], end: last[k]}, true, echo, echoOK // the first short quotation
 		}
 	}
-	return hit{}, false
+	return hit{}, false, echo, echoOK
+}
+
+// insideAny reports whether token t lies within one of the quotations.
+func insideAny(t *token, spans [][2]int32) bool {
+	for _, sp := range spans {
+		if t.os >= sp[0] && t.oe <= sp[1] {
+			return true
+		}
+	}
+	return false
 }

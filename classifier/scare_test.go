@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escucha/escucha"
+	"github.com/escucha/escucha/config"
 )
 
 // A short quotation in the author's own story is the brand's words thrown
@@ -42,4 +43,22 @@ func TestScareQuote(t *testing.T) {
 			require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", tc.text, v.RuleIDs())
 		}
 	}
+}
+
+// TestEcho: a quoted word said again after the quotation is the claim
+// turned back on itself, whoever tells it (news-like posts too); a name
+// said again or a short word is not an echo.
+func TestEcho(t *testing.T) {
+	c := newC(t, Options{Brand: config.Brand{Name: "Kelvora", Handles: []string{"kelvora"}}})
+	requireLabels(t, c, escucha.LabelComplaint,
+		"Beatriz Olmedo habla de 'economía circular' y Kelvora no vende ni la goma de la puerta. Circular el dinero",
+		"Patch notes: 'improved drop rates'. 140 pulls since, nothing. Improved for whom")
+	for _, text := range []string{
+		"Beatriz Olmedo habla de 'economía circular' y Kelvora no vende ni la goma de la puerta. Circular el dinero",
+	} {
+		v := c.Classify(text, "")
+		require.True(t, hasRule(v, "es.signal.echo"), v.RuleIDs())
+	}
+	v := c.Classify("Heads up: that 'Kelvora refund' text is phishing. Kelvora doesn't text links.", "en")
+	require.False(t, hasRule(v, "en.signal.echo"), v.RuleIDs())
 }
