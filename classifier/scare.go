@@ -29,7 +29,8 @@ const maxScareSpans = 4
 // after it ("'revolucionó el estacionamiento'. Revolucionó el precio",
 // "'the customer comes first'. The customer has waited 25 min"), the
 // quoted claim turned back on itself whoever tells it; echo is the token
-// said again. It reads the text once for the quotations and the tokens
+// said again; a number of such a quotation followed by a number after it
+// counts the same (a claimed figure, then the real one). It reads the text once for the quotations and the tokens
 // once, and the echo search only looks at short quotations' words.
 func scareQuote(text string, toks []token, buf []byte, person, stop func(i int) bool) (q hit, ok bool, echo hit, echoOK bool) {
 	var spans [maxScareSpans][2]int32
@@ -97,6 +98,17 @@ func scareQuote(text string, toks []token, buf []byte, person, stop func(i int) 
 		}
 		for a := first[k]; a <= last[k] && !echoOK; a++ {
 			ta := &toks[a]
+			if ta.kind == kNum || ta.kind == kTime {
+				// A number claimed, then a number told: "'le llamamos en
+				// 24h'… 24 días hábiles", "'entrega en 48h' — show's in 3 hours".
+				for b := last[k] + 1; int(b) < len(toks); b++ {
+					if tb := &toks[b]; (tb.kind == kNum || tb.kind == kTime) && !insideAny(tb, spans[:n]) {
+						echo, echoOK = hit{start: b, end: b}, true
+						break
+					}
+				}
+				continue
+			}
 			if ta.kind != kWord || ta.ne-ta.ns < 5 || stop(int(a)) {
 				continue
 			}
