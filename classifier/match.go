@@ -455,8 +455,11 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 			// candidates whose second element is absent (most) cost one
 			// load from a dense array.
 			needs := rs.needs[lo:hi]
+			needs2 := rs.needs2[lo:hi]
 			for ci, need := range needs {
-				if !present(keys, need) {
+				// The third element's key too, before any call: half the
+				// candidates walked used to stop there.
+				if !present(keys, need) || !present(keys, needs2[ci]) {
 					continue
 				}
 				c := &rs.cands[int(lo)+ci]
@@ -504,10 +507,12 @@ func (rs *ruleset) runRegex(d *doc, k int, mask uint8) {
 // walk matches the elements after the first of candidate c, the first
 // being token i, greedily (each element takes the first token in its
 // window that carries one of its ids; a sentence end closes the window
-// after it is tried). It returns the last token matched or -1.
+// after it is tried). It returns the last token matched or -1. The
+// caller has checked the presence keys of the first two (rs.needs and
+// rs.needs2).
 func (rs *ruleset) walk(d *doc, c *cand, i int) int {
 	els := rs.mel[c.el0:c.el1]
-	for k := 1; k < len(els); k++ { // the first was checked by match
+	for k := 2; k < len(els); k++ { // match checked the first two
 		if !present(d.keys, els[k].key) {
 			return -1
 		}

@@ -194,6 +194,7 @@ type ruleset struct {
 	patterns  []pattern
 	cands     []cand   // by first-element id, in pattern order
 	needs     []int32  // cands[i]'s presence key to check (keyTrue if none), apart so match scans them densely
+	needs2    []int32  // the presence key of cands[i]'s third element (keyTrue if none), checked when needs[i] holds
 	ids       []idInfo // by id
 	mel       []melem  // elements after the first, of all candidates
 	mids      []int32  // alternatives of elements with several
@@ -1169,7 +1170,7 @@ func (rs *ruleset) compileCands() {
 		}
 	}
 	rs.ids = make([]idInfo, rs.nIDs)
-	rs.cands, rs.needs = make([]cand, 0, nCands), make([]int32, 0, nCands)
+	rs.cands, rs.needs, rs.needs2 = make([]cand, 0, nCands), make([]int32, 0, nCands), make([]int32, 0, nCands)
 	rs.setMasks = make([]setMask, 0, len(member.flat)) // at most one per membership
 	var words []int32                                  // scratch: the key words of an id's sets
 	for id := range rs.nIDs {
@@ -1198,6 +1199,11 @@ func (rs *ruleset) compileCands() {
 					rs.needs = append(rs.needs, rs.keyTrue) // no second element: nothing to check
 				} else {
 					rs.needs = append(rs.needs, c.need)
+				}
+				if c.el1-c.el0 >= 2 {
+					rs.needs2 = append(rs.needs2, rs.mel[c.el0+1].key)
+				} else {
+					rs.needs2 = append(rs.needs2, rs.keyTrue)
 				}
 			}
 		}
