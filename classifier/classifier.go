@@ -737,6 +737,18 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		quoteOK = quoteOK && rs.rules[qr].weight > 0
 		echoOK = echoOK && rs.rules[er].weight > 0
 	}
+	// Two clock times or more ("closes 14:05… opened at 13:50", "a las
+	// 18:02… a las 18:47"): a timeline told to show what went wrong.
+	timesOK := false
+	if tr := ld.sig[sigTimes]; rs.rules[tr].weight > 0 && acc[accSuggestion] == 0 {
+		n := 0
+		for i := range d.toks {
+			if d.toks[i].kind == kTime {
+				n++
+			}
+		}
+		timesOK = n >= 2
+	}
 	// Rules that depend on the rest of the post.
 	for _, dl := range later {
 		r := &rs.rules[dl.rule]
@@ -744,7 +756,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK {
+			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK && !timesOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -836,6 +848,12 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		w := rs.rules[qr].weight
 		sc += w
 		rs.addFired(d, qr, w, []hit{quote})
+	}
+	if timesOK {
+		tr := ld.sig[sigTimes]
+		w := rs.rules[tr].weight
+		sc += w
+		rs.addFired(d, tr, w, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {

@@ -730,6 +730,16 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		quoteOK = quoteOK && rs.rules[qr].weight > 0
 		echoOK = echoOK && rs.rules[er].weight > 0
 	}
+	timesOK := false
+	if tr, ok := ld.signals["times"]; ok && rs.rules[tr].weight > 0 && ss == 0 {
+		n := 0
+		for _, t := range d.toks {
+			if t.kind == kTime {
+				n++
+			}
+		}
+		timesOK = n >= 2
+	}
 	// Rules that depend on the rest of the post.
 	for _, dl := range later[:nLater] {
 		r := &rs.rules[dl.rule]
@@ -737,7 +747,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if sc < 0.5 && !quoteOK && !echoOK {
+			if sc < 0.5 && !quoteOK && !echoOK && !timesOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -837,6 +847,12 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		w := rs.rules[qr].weight
 		sc += w
 		rs.addFiredRef(d, qr, w, []hit{quote})
+	}
+	if timesOK {
+		tr := ld.signals["times"]
+		w := rs.rules[tr].weight
+		sc += w
+		rs.addFiredRef(d, tr, w, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {

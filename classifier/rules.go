@@ -175,10 +175,11 @@ const (
 	sigImpersonal
 	sigQuote
 	sigEcho
+	sigTimes
 	nSignals
 )
 
-var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote", "echo"}
+var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote", "echo", "times"}
 
 // ruleset is an immutable compiled set of rules; Reload swaps it whole.
 type ruleset struct {
