@@ -122,7 +122,8 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 	requireLabels(t, c, escucha.LabelOther,
 		"Rivalia lost my booking so I ended up at the Acme round the corner",
 		"Rivalia cancelled my slot AGAIN, thank god Acme had one at 7pm",
-		"En Rivalia me estafaron hace dos años. Desde entonces solo compro con Acme")
+		"En Rivalia me estafaron hace dos años. Desde entonces solo compro con Acme",
+		"Rivalia's app crashed three times tonight. Got mine sorted at Acme in 5 minutes")
 	// The brand's own failure, after it is named, still counts.
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Left Rivalia for @acme and my first order never arrived",

@@ -825,12 +825,30 @@ func (b *builder) entityRule(id, explain string, kind uint8, names []string) {
 	for _, p := range pats {
 		var pt pattern
 		pt.rule = ri
-		for _, w := range strings.Fields(p) {
-			pt.elems = append(pt.elems, elem{ids: []int32{b.wordID(w)}})
+		ws := strings.Fields(p)
+		for k, w := range ws {
+			ids := []int32{b.wordID(w)}
+			// The English possessive: apostrophes are dropped when folding,
+			// so "Tickzo's queue" reads "tickzos"; the name's last word
+			// also matches with an "s".
+			if k == len(ws)-1 && len(w) >= 3 && w[0] != '@' && !strings.HasSuffix(w, "s") && isLetters(w) {
+				ids = append(ids, b.wordID(w+"s"))
+			}
+			pt.elems = append(pt.elems, elem{ids: ids})
 		}
 		b.rs.patterns = append(b.rs.patterns, pt)
 	}
 	b.rs.hasEnt = true
+}
+
+// isLetters reports whether w is made of ASCII letters only.
+func isLetters(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 func handlesOf(hs []string) []string {
