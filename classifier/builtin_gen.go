@@ -5,7 +5,7 @@ package classifier
 // builtinGenerated is rules/*.yaml decoded (see builtinFile).
 var builtinGenerated = [...]builtinFile{
 	{
-		name: "rules/es.yaml", size: 220595, crc: 0x51ec3e00, lang: "es",
+		name: "rules/es.yaml", size: 220595, crc: 0xa7f10354, lang: "es",
 		stopwords: []string{"de", "la", "que", "no", "hola", "buenas", "buenos", "tardes", "noches", "saludos", "favor", "senor", "senora", "el", "en", "y", "los", "las", "del", "se", "por", "un", "una", "con", "para", "es", "mi", "me", "lo", "al", "le", "su", "ya", "pero", "mas", "muy", "sin", "hay", "esta", "este", "eso", "esto", "como", "cuando", "porque", "nos", "os", "les", "yo", "tu", "vos", "usted", "ustedes", "hace", "llevo", "sigue", "sigo", "todavia", "aun", "nadie", "nada", "ni", "tengo", "tiene", "tienen", "son", "estoy", "estan", "fue", "ser", "hoy", "ayer", "dia", "dias", "q", "xq", "pq", "tmb", "tb", "otra", "vez", "gracias", "deberian", "seria", "ojala", "alguien", "pues", "asi", "tambien", "donde", "cuanto", "cual", "mis", "sus", "ellos", "nunca", "desde", "hasta", "sois", "unos", "unas", "vuestro", "vuestra", "vuestros", "vuestras", "habeis", "teneis", "estais", "podeis", "dais", "vais", "porq", "bueno", "buena", "vaya", "ahora", "algo", "todo", "toda", "todos", "todas", "cada", "aunque", "siempre", "mucho", "mucha", "muchos", "muchas", "bien", "aqui", "aca", "alli", "ahi", "despues", "entonces", "luego", "horas", "servicio"},
 		negators:  []string{"no", "nunca", "jamas", "ni", "sin", "tampoco", "nadie", "nada", "ningun", "ninguna", "ninguno", "cero"},
 		contrast:  []string{"pero", "aunque", "embargo", "salvo", "excepto", "sino", "mientras", "lastima"},
@@ -658,7 +658,7 @@ var builtinGenerated = [...]builtinFile{
 			{line: 2345, id: "es.sarcasm.remate", class: "sarcasm", explain: "un remate de elogio sobre un fallo ('récord personal', 'timing perfecto', 'sigan así, campeones', 'gracias por el \"upgrade\"'): ironía", when: "grievance", weight: 1.3, hasWeight: true, hasNegatable: true, negate: false,
 				patterns: []string{"record ..1 personal|mundial", "timing|sincronizacion ..1 perfecto|perfecta|impecable", "sigan|seguid ..1 asi", "dice|dicen|dijo|asegura|aseguran|afirma|afirman|promete|prometen ..8 mejor|mejores|nunca|puntual|puntuales|rapido|rapida|sin esperas", "adoro|amo|amamos|adoramos ..2 pagar|esperar|perder|madrugar|que|como|cuando", "gracias ..2 por ..1 el|la|los|las ..1 upgrade|regalo|detalle|sorpresa|mejora|cambio|actualizacion|servicio|experiencia"},
 			},
-			{line: 2358, id: "es.complaint.pseudo_propuesta", class: "complaint", explain: "una propuesta que pide lo básico ('¿y si contestan el teléfono alguna vez?', 'qué tal si primero arreglan…', 'que funcione, solo eso'): queja con ironía", weight: 1.9, hasWeight: true, hasNegatable: true, negate: false,
+			{line: 2358, id: "es.complaint.pseudo_propuesta", class: "complaint", explain: "una propuesta que pide lo básico ('¿y si contestan el teléfono alguna vez?', 'qué tal si primero arreglan…', 'que funcione, solo eso'): queja con ironía", weight: 2.4, hasWeight: true, hasNegatable: true, negate: false,
 				patterns: []string{"y si ..6 alguna vez", "tal si ..6 alguna vez", "y si ..6 algun dia", "tal si ..6 algun dia", "y si ..2 contestan|contestaran|atienden|atendieran|responden|respondieran|cumplen|cumplieran", "tal si ..2 contesta|contestan|contestara|contestaran|atiende|atienden|responde|responden|cumple|cumplen|arregla|arreglan|devuelve|devuelven|limpia|limpian|repone|reponen|entrega|entregan", "que tal si ..3 primero", "y si ..3 primero", "re:\\bque\\b[^.!?]{0,50}\\b(funcione|funcionen|ande|anden|sirva|sirvan|cumplan|contesten|respondan|atiendan)\\b[^.!?]{0,6}\\b(solo eso|nada mas)\\b"},
 			},
 			{line: 2373, id: "es.complaint.contraste_propio", class: "complaint", explain: "'yo en cambio…', 'a mí en cambio…', 'y yo llevo…': el autor opone su mala experiencia a lo que dice la marca o a otros", weight: 1.5, hasWeight: true, hasNegatable: true, negate: false,
@@ -868,7 +868,7 @@ var builtinGenerated = [...]builtinFile{
 			{line: 3045, id: "es.complaint.r10_lleva_sin", class: "complaint", explain: "'el video lleva un mes sin cargar', 'la obra lleva dos semanas sin avanzar': un lapso sin algo que debía funcionar (la primera persona ya la cubre es.complaint.espera)", weight: 1.4, hasWeight: true, hasNegatable: true, negate: false,
 				patterns: []string{"lleva|llevan|llevaba|llevaban ..1 <num>|un|una|dos|tres|cuatro|cinco|seis|varias|varios|mas ..1 horas|hora|dias|dia|semanas|semana|meses|mes|anos ..1 sin"},
 			},
-			{line: 3052, id: "es.complaint.r10_pedir_lo_basico", class: "complaint", explain: "una 'sugerencia' que pide lo que ya debían dar: 'manden la pizza que pedí y no otra', 'que salgan a la hora que dice el pasaje', 'al menos serían honestos'", weight: 1.6, hasWeight: true, hasNegatable: true, negate: false,
+			{line: 3052, id: "es.complaint.r10_pedir_lo_basico", class: "complaint", explain: "una 'sugerencia' que pide lo que ya debían dar: 'manden la pizza que pedí y no otra', 'que salgan a la hora que dice el pasaje', 'al menos serían honestos'", weight: 2.4, hasWeight: true, hasNegatable: true, negate: false,
 				patterns: []string{"que ..1 pedi|pedimos|compre|compramos|pague|pagamos|reserve|reservamos|encargue|encargamos ..1 y ..1 no ..1 otra|otro|otras|otros", "a ..1 la ..1 hora ..1 que ..1 dice|dicen|pone|ponen|marca|marcan|indica|anuncian", "al|por ..1 menos ..1 serian|seriais|seria|serias ..1 honestos|sinceros|honesto|sincera|sincero|honesta|coherentes|claros"},
 			},
 			{line: 3061, id: "es.complaint.r10_antes_bien", class: "complaint", explain: "'funcionaba perfecto hasta la actualización', 'la mochila entraba perfecto en el medidor': lo que estaba bien antes del problema (no es un elogio)", weight: 1.2, hasWeight: true, hasNegatable: true, negate: false,
@@ -967,7 +967,7 @@ var builtinGenerated = [...]builtinFile{
 		},
 	},
 	{
-		name: "rules/en.yaml", size: 199050, crc: 0xa9f21e1a, lang: "en",
+		name: "rules/en.yaml", size: 199050, crc: 0x109858dd, lang: "en",
 		stopwords: []string{"the", "and", "is", "are", "was", "to", "of", "i", "my", "you", "it", "this", "that", "for", "with", "have", "has", "not", "just", "but", "they", "me", "your", "what", "why", "how", "been", "on", "at", "would", "should", "be", "im", "its", "dont", "cant", "can", "will", "so", "an", "get", "got", "we", "our", "please", "thanks", "still", "again", "no", "from", "when", "if", "do", "does", "did", "any", "anyone", "there", "their", "out", "now", "today", "after", "before", "who", "every", "yet", "about", "really", "because", "were", "them", "than", "then", "which", "could", "here", "very", "much", "some", "been", "into", "over", "only", "even", "ever", "never", "hours", "service"},
 		negators:  []string{"not", "no", "never", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "cannot", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "hadnt", "without", "zero", "nothing", "nothings", "nobody", "none", "hardly", "aint"},
 		contrast:  []string{"but", "however", "though", "although", "yet", "except", "while", "meanwhile", "whereas", "gripe", "niggle", "nitpick", "quibble", "annoyance", "downside", "drawback"},
@@ -1409,7 +1409,7 @@ var builtinGenerated = [...]builtinFile{
 			{line: 1831, id: "en.complaint.ironic_someday", class: "complaint", explain: "'maybe one day @x will actually run on time': irony about what should already happen", weight: 1.6, hasWeight: true, hasNegatable: true, negate: false,
 				patterns: []string{"maybe|perhaps|hopefully|one ..2 day|someday ..6 actually|work|works|answer|answers|reply|replies|respond|responds|arrive|arrives|deliver|delivers|fix|fixes|refund|refunds|load|loads|show|shows|bother|bothers"},
 			},
-			{line: 1838, id: "en.complaint.ironic_idea", class: "complaint", explain: "'brilliant idea to remove…', 'genius move to…': mock praise for a decision the author objects to", weight: 1.9, hasWeight: true, hasNegatable: true, negate: false,
+			{line: 1838, id: "en.complaint.ironic_idea", class: "complaint", explain: "'brilliant idea to remove…', 'genius move to…': mock praise for a decision the author objects to", weight: 2.4, hasWeight: true, hasNegatable: true, negate: false,
 				patterns: []string{"brilliant|genius|great|clever|smart|bright ..1 idea|move|decision ..3 to|from|by ..4 remove|removing|get|getting|cut|cutting|drop|dropping|raise|raising|charge|charging|kill|killing|hide|hiding|close|closing|stop|stopping|scrap|scrapping|ditch|ditching|axe|axing"},
 			},
 			{line: 1845, id: "en.complaint.relative", class: "complaint", explain: "the author speaks for a relative something happened to ('my mum was refused…', 'my dad got kicked off…')", weight: 1.3, hasWeight: true,

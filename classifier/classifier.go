@@ -862,8 +862,11 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	}
 	sc *= damp
 
-	// Tie-break: a concrete grievance next to a proposal is a complaint.
-	if sc >= 1 && ss > 0 && sc >= 0.7*ss {
+	// Tie-break: a concrete grievance next to a proposal is a complaint,
+	// unless the post leads with the proposal and the grievance is weak
+	// (below 2.4): then the pain is the proposal's reason (the label
+	// rules' "built around the proposal").
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 2.4 && rs.proposalLeads(d)) {
 		ss *= 0.6
 	}
 	so += otherPrior
@@ -1016,4 +1019,28 @@ func (rs *ruleset) inEntity(d *doc, i int32) bool {
 		}
 	}
 	return false
+}
+
+// proposalLeads reports whether the first suggestion hit of the post
+// comes before its first complaint hit: a post built around a proposal
+// whose pain is given as the reason ("Brioza should do half loaves. I
+// live alone, a whole sourdough goes stale") is a suggestion.
+func (rs *ruleset) proposalLeads(d *doc) bool {
+	firstS, firstC := int32(-1), int32(-1)
+	for _, h := range d.hits {
+		switch rs.rules[h.rule].class {
+		case clsSuggestion:
+			if firstS < 0 || h.start < firstS {
+				firstS = h.start
+			}
+		case clsComplaint:
+			if rs.rules[h.rule].when == whenAlone {
+				continue
+			}
+			if firstC < 0 || h.start < firstC {
+				firstC = h.start
+			}
+		}
+	}
+	return firstS >= 0 && (firstC < 0 || firstS < firstC)
 }

@@ -861,8 +861,11 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	sc *= damp
 
-	// Tie-break: a concrete grievance next to a proposal is a complaint.
-	if sc >= 1 && ss > 0 && sc >= 0.7*ss {
+	// Tie-break: a concrete grievance next to a proposal is a complaint,
+	// unless the post leads with the proposal and the grievance is weak
+	// (below 2.4): then the pain is the proposal's reason (the label
+	// rules' "built around the proposal").
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 2.4 && rs.proposalLeads(d)) {
 		ss *= 0.6
 	}
 	so += otherPrior
