@@ -1042,5 +1042,36 @@ func (rs *ruleset) proposalLeads(d *doc) bool {
 			}
 		}
 	}
-	return firstS >= 0 && (firstC < 0 || firstS < firstC)
+	if firstS < 0 || firstC >= 0 && firstS >= firstC {
+		return false
+	}
+	// A concrete failure the author had, told in the first person and the
+	// past ("I was literally in", "me quedé enjabonado"), is not a reason
+	// for a proposal but a complaint with a fix attached.
+	for i := int(firstS) + 1; i < len(d.toks); i++ {
+		t := &d.toks[i]
+		if t.kind != kWord {
+			continue
+		}
+		if firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
+			return false
+		}
+		if w := string(d.buf[t.ns:t.ne]); (w == "i" || w == "we") && i+1 < len(d.toks) {
+			n := &d.toks[i+1]
+			nw := d.buf[n.ns:n.ne]
+			if n.kind == kWord && (len(nw) > 3 && string(nw[len(nw)-2:]) == "ed" || pastWord(string(nw))) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// pastWord reports whether w is a common irregular English past form.
+func pastWord(w string) bool {
+	switch w {
+	case "was", "were", "got", "paid", "had", "went", "spent", "lost", "sat", "stood", "left", "came", "bought", "sent", "made", "took", "gave", "told", "found", "heard", "felt", "kept", "ran", "drove", "flew", "ate":
+		return true
+	}
+	return false
 }
