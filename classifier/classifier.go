@@ -578,6 +578,20 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 	}
 
+	// compSide reports whether the grievance at g is a competitor's: in a
+	// sentence that names a competitor and not the brand, or between a
+	// competitor's name and the brand's first mention after it ("Rapidelo
+	// lost my order again, back to @yumbrio"), or told before leaving
+	// someone for the brand. A grievance that leads into the competitor's
+	// name ("me piro a Redmax", "switching to Monedo") leaves the brand
+	// for it: that one is the brand's.
+	compSide := func(g hit) bool {
+		s := int(d.sent[g.start])
+		return (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
+			firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(d, compAt, g.end) ||
+			g.end < leaveAt
+	}
+
 	// Sums by what a rule's weight counts towards (see accOf), each added
 	// to in the order rules are applied.
 	var acc [nAcc]float64
@@ -675,22 +689,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 					afterCounted = true
 				}
 			}
-			if (len(compSent) > 0 || leaveAt >= 0) && (r.class == clsComplaint || r.class == clsSeverity) {
-				s := int(d.sent[g.start])
-				// In a sentence that names a competitor and not the brand,
-				// or between a competitor's name and the brand's first
-				// mention after it ("Rapidelo lost my order again, back to
-				// @yumbrio"): the competitor's failure, not the brand's.
-				// A grievance that leads into the competitor's name ("me
-				// piro a Redmax", "switching to Monedo") leaves the brand for
-				// it: that one is the brand's.
-				if (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
-					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(compAt, g.end) ||
-					g.end < leaveAt { // told before leaving someone for the brand
-
-					w *= 0.1
-					compUsed = true
-				}
+			if (len(compSent) > 0 || leaveAt >= 0) && (r.class == clsComplaint || r.class == clsSeverity) && compSide(g) {
+				w *= 0.1
+				compUsed = true
 			}
 			best = max(best, w)
 			group[kept] = g
@@ -748,6 +749,30 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			}
 		}
 		timesOK = n >= 2
+	}
+	// A quotation, an echo or a timeline told on the competitor's side is
+	// the competitor's, like the rules' grievances there.
+	quoteW, echoW, timesW := rs.rules[qr].weight, rs.rules[er].weight, 1.0
+	if len(compSent) > 0 || leaveAt >= 0 {
+		if quoteOK && compSide(quote) {
+			quoteW *= 0.1
+			compUsed = true
+		}
+		if echoOK && compSide(echo) {
+			echoW *= 0.1
+			compUsed = true
+		}
+		if timesOK {
+			for i := range d.toks {
+				if d.toks[i].kind == kTime {
+					if compSide(hit{start: int32(i), end: int32(i)}) {
+						timesW = 0.1
+						compUsed = true
+					}
+					break
+				}
+			}
+		}
 	}
 	// Rules that depend on the rest of the post.
 	for _, dl := range later {
@@ -841,17 +866,17 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// echo of it counts instead, more.
 	switch {
 	case echoOK:
-		w := rs.rules[er].weight
+		w := echoW
 		sc += w
 		rs.addFired(d, er, w, []hit{echo})
 	case quoteOK:
-		w := rs.rules[qr].weight
+		w := quoteW
 		sc += w
 		rs.addFired(d, qr, w, []hit{quote})
 	}
 	if timesOK {
 		tr := ld.sig[sigTimes]
-		w := rs.rules[tr].weight
+		w := rs.rules[tr].weight * timesW
 		sc += w
 		rs.addFired(d, tr, w, nil)
 	}
@@ -997,11 +1022,18 @@ func cueAfter(d *doc, rules []rule, later []deferred, contrast int, neg func(j i
 }
 
 // leadsInto reports whether one of the names starting at starts begins
-// within two tokens after token end.
-func leadsInto(starts []int32, end int32) bool {
+// within two tokens after token end, right after a preposition ("me paso
+// a", "switching to", "me voy con"): the words before it leave for that
+// name. A grievance said straight before the name ("Qué rabia PideYa") is
+// about it.
+func leadsInto(d *doc, starts []int32, end int32) bool {
 	for _, st := range starts {
 		if st > end && st <= end+2 {
-			return true
+			t := &d.toks[st-1]
+			switch string(d.buf[t.ns:t.ne]) {
+			case "a", "al", "to", "for", "con", "with", "para", "pa", "hacia", "into":
+				return true
+			}
 		}
 	}
 	return false

@@ -124,6 +124,17 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 		"Rivalia cancelled my slot AGAIN, thank god Acme had one at 7pm",
 		"En Rivalia me estafaron hace dos años. Desde entonces solo compro con Acme",
 		"Rivalia's app crashed three times tonight. Got mine sorted at Acme in 5 minutes")
+	// A quotation thrown back, an echo or a timeline on the competitor's
+	// side is the competitor's too; a grievance said straight before its
+	// name ("Qué rabia Rivalia") is about it, one that leads into it
+	// through a preposition ("me paso a Rivalia") leaves the brand for it.
+	requireLabels(t, c, escucha.LabelOther,
+		"Rivalia me cobró 4 euros de 'envío gratis'. Por eso compro en Acme",
+		"Rivalia charged me a £40 'exit fee' when I left. Acme let me go for free",
+		"Qué asco Rivalia, siempre igual. Acme por lo menos contesta")
+	requireLabels(t, c, escucha.LabelComplaint,
+		"Tres cortes esta semana @acme, estoy harta. Me paso a Rivalia",
+		"@acme charged me a 'free trial' fee, I'm switching to Rivalia")
 	// The brand's own failure, after it is named, still counts.
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Left Rivalia for @acme and my first order never arrived",

@@ -607,6 +607,13 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	var own [8]int32
 	nLater, nOwn := 0, 0
 
+	// compSideRef: the grievance at g is a competitor's (see decide).
+	compSideRef := func(g hit) bool {
+		s, _ := d.sentenceBoundsRef(int(g.start))
+		return (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
+			firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(d, compAt, g.end) ||
+			g.end < leaveAt
+	}
 	// Hits grouped by rule, in text order.
 	slices.SortStableFunc(d.hits, func(a, b hit) int { return int(a.rule) - int(b.rule) })
 	for hi := 0; hi < len(d.hits); {
@@ -656,21 +663,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 					afterCounted = true
 				}
 			}
-			if (len(compSent) > 0 || leaveAt >= 0) && (r.class == clsComplaint || r.class == clsSeverity) {
-				s, _ := d.sentenceBoundsRef(int(g.start))
-				// In a sentence that names a competitor and not the brand,
-				// or between a competitor's name and the brand's first
-				// mention after it ("Rapidelo lost my order again, back to
-				// @yumbrio"): the competitor's failure, not the brand's.
-				// A grievance that leads into the competitor's name ("me
-				// piro a Redmax", "switching to Monedo") leaves the brand for
-				// it: that one is the brand's.
-				if (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
-					firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(compAt, g.end) ||
-					g.end < leaveAt {
-					w *= 0.1
-					compUsed = true
-				}
+			if (len(compSent) > 0 || leaveAt >= 0) && (r.class == clsComplaint || r.class == clsSeverity) && compSideRef(g) {
+				w *= 0.1
+				compUsed = true
 			}
 			best = max(best, w)
 			group[kept] = g
@@ -739,6 +734,35 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			}
 		}
 		timesOK = n >= 2
+	}
+	// A quotation, an echo or a timeline on the competitor's side.
+	quoteW, echoW, timesW := 0.0, 0.0, 1.0
+	if quoteOK {
+		quoteW = rs.rules[qr].weight
+	}
+	if echoOK {
+		echoW = rs.rules[er].weight
+	}
+	if len(compSent) > 0 || leaveAt >= 0 {
+		if quoteOK && compSideRef(quote) {
+			quoteW *= 0.1
+			compUsed = true
+		}
+		if echoOK && compSideRef(echo) {
+			echoW *= 0.1
+			compUsed = true
+		}
+		if timesOK {
+			for i, t := range d.toks {
+				if t.kind == kTime {
+					if compSideRef(hit{start: int32(i), end: int32(i)}) {
+						timesW = 0.1
+						compUsed = true
+					}
+					break
+				}
+			}
+		}
 	}
 	// Rules that depend on the rest of the post.
 	for _, dl := range later[:nLater] {
@@ -840,17 +864,17 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	// echo of it counts instead.
 	switch {
 	case echoOK:
-		w := rs.rules[er].weight
+		w := echoW
 		sc += w
 		rs.addFiredRef(d, er, w, []hit{echo})
 	case quoteOK:
-		w := rs.rules[qr].weight
+		w := quoteW
 		sc += w
 		rs.addFiredRef(d, qr, w, []hit{quote})
 	}
 	if timesOK {
 		tr := ld.signals["times"]
-		w := rs.rules[tr].weight
+		w := rs.rules[tr].weight * timesW
 		sc += w
 		rs.addFiredRef(d, tr, w, nil)
 	}
