@@ -572,7 +572,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	leaveAt := int32(-1)
 	if firstBrand >= 0 && rs.hasLeaves {
 		for _, h := range d.hits {
-			if rs.rules[h.rule].leaves && firstBrand >= h.start && firstBrand <= h.end+2 && (leaveAt < 0 || h.start < leaveAt) {
+			if r := &rs.rules[h.rule]; r.leaves && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && d.sent[firstBrand] == d.sent[h.start]) && (leaveAt < 0 || h.start < leaveAt) {
 				leaveAt = h.start
 			}
 		}

@@ -154,6 +154,14 @@ func TestLeavesForBrand(t *testing.T) {
 		"Switched to @acme last month and the internet keeps cutting out every night",
 		"@acme tres días sin señal, estoy harta",
 		"Four outages this week @acme, I'm switching to Nubetel")
+	// A relief marker before the brand's first mention in its sentence:
+	// the brand is the relief, the grievance before it someone else's.
+	requireLabels(t, c, escucha.LabelOther,
+		"Otro día de cortes de luz en el barrio 😤 Al menos la linterna de Acme aguanta como una campeona",
+		"Qué desastre el metro hoy, una hora parados. Menos mal que el pedido de Acme me lo recogió la vecina")
+	requireLabels(t, c, escucha.LabelComplaint,
+		"@acme otra vez sin luz en el barrio. Al menos contestáis rápido, pero sin luz seguimos",
+		"Acme cut our power for 8 hours today. At least the Acme app told us why")
 }
 
 func TestSeverity(t *testing.T) {

@@ -471,6 +471,13 @@ func (rs *ruleset) negatedRef(d *doc, i int, l int) (int, bool) {
 	return 0, false
 }
 
+// sameSentRef reports whether tokens i and j lie in one sentence.
+func sameSentRef(d *doc, i, j int) bool {
+	a, _ := d.sentenceBoundsRef(i)
+	b, _ := d.sentenceBoundsRef(j)
+	return a == b
+}
+
 func (d *doc) sentenceBoundsRef(i int) (int, int) {
 	s := i
 	for s > 0 && d.toks[s-1].flags&fSentEnd == 0 {
@@ -555,7 +562,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 
 	leaveAt := int32(-1) // leaving someone for the brand
 	for _, h := range d.hits {
-		if rs.rules[h.rule].leaves && firstBrand >= 0 && firstBrand >= h.start && firstBrand <= h.end+2 && (leaveAt < 0 || h.start < leaveAt) {
+		if r := &rs.rules[h.rule]; r.leaves && firstBrand >= 0 && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && sameSentRef(d, int(firstBrand), int(h.start))) && (leaveAt < 0 || h.start < leaveAt) {
 			leaveAt = h.start
 		}
 	}

@@ -65,7 +65,8 @@ type rule struct {
 	sevRank   int8 // severity.Rank(), kept so decide compares numbers
 	minor     bool // severity "low": the author calls it minor
 	yields    bool // its severity gives way to a "minor" marker (yields_to_minor)
-	leaves    bool // tells of leaving someone for the brand (leaves_for_brand)
+	leaves    bool // tells of leaving someone for the brand (leaves_for_brand), or relief
+	relief    bool // a relief marker: the brand may come later in the sentence (relief)
 	langMask  uint8
 	negatable bool
 	entity    uint8
@@ -292,9 +293,15 @@ type ruleSpec struct {
 	// first mention comes in or right after its match, the grievances told
 	// before it are the one left behind's, as with a named competitor.
 	LeavesForBrand bool `yaml:"leaves_for_brand"`
+	// Relief: the rule is a relief marker ("at least", "menos mal que");
+	// when the brand's first mention comes after its match in the same
+	// sentence, the grievances told before it are someone else's and the
+	// brand is the relief ("trains cancelled again. At least my Acme
+	// parcel came on time").
+	Relief bool `yaml:"relief"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor", "leaves_for_brand"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor", "leaves_for_brand", "relief"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -699,7 +706,8 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	}
 	r.sevRank = int8(r.severity.Rank())
 	r.yields = s.YieldsToMinor
-	r.leaves = s.LeavesForBrand
+	r.leaves = s.LeavesForBrand || s.Relief
+	r.relief = s.Relief
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
 	}
