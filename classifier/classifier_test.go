@@ -351,6 +351,30 @@ func TestPraiseThenButGrievance(t *testing.T) {
 		"No sé si os lo dicen mucho, pero gente así vale oro @bancolux")
 }
 
+// A conditional rule that matches after "but" but never counts (its
+// condition fails) does not stop "Bien, pero…" from reading the part
+// after "but" as the point: only rules that count do.
+func TestPraiseThenButIgnoresUncountedConditionalRules(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`rules:
+  - id: acme.severity.ceo_mine
+    lang: en
+    class: severity
+    severity: high
+    when: ceo_grievance
+    weight: 0.8
+    explain: "the CEO addressed about the author's own case"
+    patterns: ["my"]
+`), 0o600))
+	plain := newC(t, Options{})
+	custom := newC(t, Options{RulesFile: path})
+	text := "honestly the guy at the Acme counter was great. the billing desk tho?? added a $900 'care plan' to my invoice and looked surprised when I noticed"
+	v := custom.Classify(text, "en")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.Equal(t, plain.Classify(text, "en").Label, v.Label)
+}
+
 // Taking one's own case to the CEO's account is an escalation (high);
 // objecting to what the CEO said keeps the severity of its content.
 func TestCEOEscalationSeverity(t *testing.T) {

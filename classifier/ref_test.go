@@ -666,8 +666,8 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 					contrastUsed = true
 					praiseBefore = true
 				}
-				if int(g.start) > contrast && r.when != whenAlone {
-					afterCounted = true
+				if int(g.start) > contrast && r.when == whenAlways {
+					afterCounted = true // deferred rules: when they count, below
 				}
 			}
 			if (len(compSent) > 0 || leaveAt >= 0) && (r.class == clsComplaint || r.class == clsSeverity) && compSideRef(g) {
@@ -802,6 +802,13 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			}
 			if mine {
 				continue
+			}
+		}
+		if contrast >= 0 {
+			for _, g := range dl.hits {
+				if int(g.start) > contrast {
+					afterCounted = true
+				}
 			}
 		}
 		apply(dl.rule, dl.w, dl.hits)
