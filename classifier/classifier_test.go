@@ -388,6 +388,15 @@ func TestCEOEscalationSeverity(t *testing.T) {
 		require.Equal(t, escucha.SeverityHigh, v.Severity, "%q %v", text, v.RuleIDs())
 		require.True(t, v.CEO, text)
 	}
+	// The author's own case without "you": still taken to the CEO.
+	for _, text := range []string{
+		"@anaperez my laptop has been at the repair centre for 41 days, ticket 33190",
+		"@anaperez mi portátil lleva 41 días en el taller, caso 33190",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
+		require.Equal(t, escucha.SeverityHigh, v.Severity, "%q %v", text, v.RuleIDs())
+	}
 	v := c.Classify("@anaperez tweeting about 'fan-first ticketing' while the app crashed on me all night", "")
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
 	require.Equal(t, escucha.SeverityMedium, v.Severity, v.RuleIDs())
