@@ -789,6 +789,11 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 				continue
 			}
 		case whenNoOwnGrievance:
+			// A question that makes a proposal ("¿han considerado que…?")
+			// is not a request for information.
+			if r.sentence && acc[accSuggestion] >= 1.6 {
+				continue
+			}
 			mine := false
 			for _, s := range own[:nOwn] {
 				inNews := false

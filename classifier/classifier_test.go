@@ -375,6 +375,23 @@ func TestPraiseThenButIgnoresUncountedConditionalRules(t *testing.T) {
 	require.Equal(t, plain.Classify(text, "en").Label, v.Label)
 }
 
+// In a post that makes a proposal, words of grievance inside quotation
+// marks name the feature proposed ("a 'stop charging me twice' mode"),
+// and a question that makes a proposal is not a request for information.
+func TestProposalQuotesAndQuestions(t *testing.T) {
+	c := newC(t, Options{})
+	requireLabels(t, c, escucha.LabelSuggestion,
+		"Acme needs a 'never play this song again' button that works on every playlist",
+		"Acme podría sacar un modo 'no me cobres dos veces' jaja",
+		"¿Han considerado que la app de Acme avise cuando llega el técnico?")
+	requireLabels(t, c, escucha.LabelOther,
+		"¿Alguien sabe si en Acme se puede pagar en efectivo?")
+	// A proposal quoted from someone else is not the author's: the
+	// grievance in the quote still counts.
+	requireLabels(t, c, escucha.LabelComplaint,
+		"@acme your agent told my mum she 'should have someone younger handle this'. She ran a business for 40 years")
+}
+
 // Taking one's own case to the CEO's account is an escalation (high);
 // objecting to what the CEO said keeps the severity of its content.
 func TestCEOEscalationSeverity(t *testing.T) {

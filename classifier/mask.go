@@ -10,18 +10,31 @@ package classifier
 //     rules about addressing someone, stay);
 //   - a praise hit inside quotation marks: "'the most reliable network'",
 //     «rápido y fácil» are the brand's words quoted back at it, usually
-//     against what happened, not the author's praise (see quoted).
+//     against what happened, not the author's praise (see quoted);
+//   - in a post that makes a proposal, a grievance or irony hit inside
+//     quotation marks: "a 'never play this song again' button", "un modo
+//     'no compres a las 3am'" name the feature proposed, not a failure;
+//   - a proposal inside quotation marks: someone else's words ("told her
+//     she 'should have someone younger handle this'"), not the author's.
 func (rs *ruleset) maskHits(d *doc) {
-	var ents, praise bool
+	var ents, praise, proposal, quotedProposal bool
 	for _, h := range d.hits {
 		switch rs.rules[h.rule].class {
 		case clsEntity:
 			ents = true
 		case clsPraise:
 			praise = true
+		case clsSuggestion:
+			// A proposal quoted from someone else ("told her she 'should
+			// have someone younger…'") is not the author's.
+			if quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)) {
+				quotedProposal = true
+			} else {
+				proposal = true
+			}
 		}
 	}
-	if !ents && !praise {
+	if !ents && !praise && !proposal && !quotedProposal {
 		return
 	}
 	n := 0
@@ -30,6 +43,11 @@ func (rs *ruleset) maskHits(d *doc) {
 		case ents && class != clsEntity && d.toks[h.start].kind != kHandle && rs.insideEntity(d, h):
 			continue
 		case praise && class == clsPraise && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
+			continue
+		case proposal && (class == clsComplaint || class == clsSeverity || class == clsSarcasm) &&
+			quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
+			continue
+		case quotedProposal && class == clsSuggestion && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
 			continue
 		}
 		d.hits[n] = h

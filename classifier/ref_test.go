@@ -786,6 +786,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 				continue
 			}
 		case whenNoOwnGrievance:
+			if r.sentence && ss >= 1.6 {
+				continue // a question that makes a proposal
+			}
 			mine := false
 			for _, s := range own[:nOwn] {
 				inNews := false
