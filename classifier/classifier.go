@@ -794,6 +794,13 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			if r.sentence && acc[accSuggestion] >= 1.6 {
 				continue
 			}
+			// A claim quoted, then answered in the first person — or
+			// echoed back at the CEO who made it — is the author's own
+			// grievance, not news: "Rodrigo Samper en El País: Sanaria 'no
+			// tiene listas de espera'. Tengo cita para octubre".
+			if quoteOK && firstPersonFrom(d, quote.end+1) || echoOK && (res.ceo || firstPersonFrom(d, echo.start)) {
+				continue
+			}
 			mine := false
 			for _, s := range own[:nOwn] {
 				inNews := false
@@ -1046,6 +1053,28 @@ func leadsInto(d *doc, starts []int32, end int32) bool {
 			case "a", "al", "to", "for", "con", "with", "para", "pa", "hacia", "into":
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// firstPersonFrom reports whether a word of the first person ("I", "my",
+// "yo", "mi", "tengo", Spanish first-person preterites such as "pagué") comes at
+// or after token i: the author speaking for themself.
+func firstPersonFrom(d *doc, i int32) bool {
+	for j := int(max(i, 0)); j < len(d.toks); j++ {
+		t := &d.toks[j]
+		if t.kind != kWord {
+			continue
+		}
+		switch string(d.buf[t.ns:t.ne]) {
+		case "i", "im", "ive", "id", "ill", "me", "my", "mine", "myself", "we", "weve", "our", "us",
+			"yo", "mi", "mis", "conmigo", "nos", "nuestro", "nuestra", "nuestros", "nuestras",
+			"tengo", "soy", "estoy", "llevo", "uso", "pago", "vivo":
+			return true
+		}
+		if firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
+			return true
 		}
 	}
 	return false

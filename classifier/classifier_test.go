@@ -392,6 +392,19 @@ func TestProposalQuotesAndQuestions(t *testing.T) {
 		"@acme your agent told my mum she 'should have someone younger handle this'. She ran a business for 40 years")
 }
 
+// A claim quoted from the media, then answered in the first person — or
+// echoed back at the CEO who made it — is the author's own grievance, not
+// news; news that quotes a claim stays news.
+func TestClaimAnsweredIsNotNews(t *testing.T) {
+	c := newC(t, Options{CEO: config.CEO{Name: "Ana Pérez", Handles: []string{"anaperez"}}, Brand: config.Brand{Name: "Acme"}})
+	requireLabels(t, c, escucha.LabelComplaint,
+		"Ana Pérez en la radio presumiendo de que Acme 'no tiene listas de espera'. Tengo cita para octubre y estamos en marzo",
+		"Ana Pérez en una entrevista: en Acme 'el cliente es lo primero'. El cliente lleva 30 min esperando en caja")
+	requireLabels(t, c, escucha.LabelOther,
+		"Acme faces a lawsuit over allegedly fake 'was' prices, court filings show",
+		"Ana Pérez en una entrevista: 'Acme abrirá 20 tiendas este año'")
+}
+
 // Taking one's own case to the CEO's account is an escalation (high);
 // objecting to what the CEO said keeps the severity of its content.
 func TestCEOEscalationSeverity(t *testing.T) {

@@ -789,6 +789,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			if r.sentence && ss >= 1.6 {
 				continue // a question that makes a proposal
 			}
+			if quoteOK && firstPersonFrom(d, quote.end+1) || echoOK && (res.ceo || firstPersonFrom(d, echo.start)) {
+				continue // a claim answered in the first person or echoed at the CEO
+			}
 			mine := false
 			for _, s := range own[:nOwn] {
 				inNews := false
