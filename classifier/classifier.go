@@ -750,6 +750,12 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 		timesOK = n >= 2
 	}
+	// Labelled lines side by side, one quoting a claim ("Acme app: 'fuel
+	// level full'. The actual car: fuel light on"): see labelLines.
+	labelsOK := false
+	if lr := ld.sig[sigLabels]; rs.rules[lr].weight > 0 && acc[accSuggestion] == 0 {
+		labelsOK = labelLines(d.text)
+	}
 	// A quotation, an echo or a timeline told on the competitor's side is
 	// the competitor's, like the rules' grievances there.
 	quoteW, echoW, timesW := rs.rules[qr].weight, rs.rules[er].weight, 1.0
@@ -781,7 +787,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK && !timesOK {
+			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -898,6 +904,12 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		w := rs.rules[tr].weight * timesW
 		sc += w
 		rs.addFired(d, tr, w, nil)
+	}
+	if labelsOK {
+		lr := ld.sig[sigLabels]
+		w := rs.rules[lr].weight
+		sc += w
+		rs.addFired(d, lr, w, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {

@@ -742,6 +742,10 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		}
 		timesOK = n >= 2
 	}
+	labelsOK := false
+	if lr, ok := ld.signals["labels"]; ok && rs.rules[lr].weight > 0 && ss == 0 {
+		labelsOK = labelLines(d.text)
+	}
 	// A quotation, an echo or a timeline on the competitor's side.
 	quoteW, echoW, timesW := 0.0, 0.0, 1.0
 	if quoteOK {
@@ -778,7 +782,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if sc < 0.5 && !quoteOK && !echoOK && !timesOK {
+			if sc < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -897,6 +901,12 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		w := rs.rules[tr].weight * timesW
 		sc += w
 		rs.addFiredRef(d, tr, w, nil)
+	}
+	if labelsOK {
+		lr := ld.signals["labels"]
+		w := rs.rules[lr].weight
+		sc += w
+		rs.addFiredRef(d, lr, w, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
