@@ -685,7 +685,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 					contrastUsed = true
 					praiseBefore = true
 				}
-				if int(g.start) > contrast && r.when == whenAlways {
+				if int(g.start) > contrast && r.when == whenAlways && r.class != clsSeverity {
 					afterCounted = true // deferred rules: when they count, below
 				}
 			}
@@ -825,7 +825,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 				continue
 			}
 		}
-		if contrast >= 0 {
+		if contrast >= 0 && r.class != clsSeverity { // a severity alone does not tell the grievance
 			for _, g := range dl.hits {
 				if int(g.start) > contrast {
 					afterCounted = true
