@@ -432,7 +432,7 @@ func (d *doc) sentences() {
 			d.sentPers[sent] = 1
 			d.personal = true
 		}
-		if t.kind == kHandle || t.kind == kWord && !d.personal && firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
+		if t.kind == kHandle || t.kind == kWord && !d.personal && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 			d.personal = true
 		}
 		if t.flags&fSentEnd != 0 {
@@ -1085,7 +1085,7 @@ func firstPersonFrom(d *doc, i int32) bool {
 			"tengo", "soy", "estoy", "llevo", "uso", "pago", "vivo":
 			return true
 		}
-		if firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
+		if firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 			return true
 		}
 	}

@@ -95,7 +95,7 @@ func (rs *ruleset) lookup(d *doc) {
 				if t.flags&fAccent != 0 {
 					endings[langES]++ // Spanish spelling: "pésimo", "atención", "año"
 				}
-				if !personal && firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
+				if !personal && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 					personal = true
 				}
 				switch m := e.stop; m {
@@ -609,6 +609,47 @@ func (d *doc) inQuestion(s, e int) bool {
 		if t.flags&fSentEnd != 0 {
 			return d.buf[t.ns] == '?' && t.os+1 == t.oe && d.text[t.os] != '?' // "¿" opens the question
 		}
+	}
+	return false
+}
+
+// firstPersonVerb reports whether a word tells the post in the first
+// person with no person word: a Spanish first-person preterite
+// (firstPersonPast) or a verb carrying "me" as a clitic
+// (firstPersonClitic).
+func firstPersonVerb(orig string, folded []byte) bool {
+	return firstPersonPast(orig, folded) || firstPersonClitic(folded)
+}
+
+// firstPersonClitic reports whether a folded word is a Spanish verb with
+// "me" attached: an infinitive ("dejarme", "cobrarme", "decirme"), a
+// gerund ("diciéndome", "cobrándonos") or a plural imperative
+// ("avísenme", "explíquenme"). "Fondi lleva desde el lunes sin dejarme
+// pasar dinero" is the author's own grievance though no word names them.
+// Words that only end the same way ("duerme", "firme", "desarme") are
+// not.
+func firstPersonClitic(w []byte) bool {
+	n := len(w)
+	if n < 6 {
+		return false
+	}
+	switch {
+	case string(w[n-5:]) == "ndome" || n >= 7 && string(w[n-6:]) == "ndonos":
+		return true
+	case string(w[n-3:]) == "rme" || string(w[n-3:]) == "nme":
+		switch w[n-4] {
+		case 'a', 'e', 'i':
+		default:
+			return false
+		}
+		if w[n-3] == 'n' && w[n-4] == 'i' {
+			return false // "-inme" is not a verb ending
+		}
+		switch string(w) {
+		case "duerme", "inerme", "desarme", "charme", "alarme", "gendarme":
+			return false
+		}
+		return string(w[n-5:]) != "firme" // "confirme", "CasaFirme"
 	}
 	return false
 }

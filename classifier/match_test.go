@@ -171,6 +171,26 @@ func TestAppendScore(t *testing.T) {
 	}
 }
 
+// TestFirstPersonClitic: a Spanish verb carrying "me" ("dejarme",
+// "diciéndome", "avísenme") tells the post in the first person; words that
+// only end the same way do not.
+func TestFirstPersonClitic(t *testing.T) {
+	for w, want := range map[string]bool{
+		"dejarme": true, "cobrarme": true, "decirme": true, "diciéndome": true, "cobrándonos": true,
+		"avísenme": true, "EXPLÍQUENME": true, "preocuparme": true,
+		"enorme": false, "informe": false, "duerme": false, "firme": false, "confirme": false,
+		"CasaFirme": false, "desarme": false, "me": false, "uniforme": false, "carme": false,
+	} {
+		require.Equal(t, want, firstPersonVerb(w, []byte(FoldWord(w))), w)
+	}
+	c, err := New(Options{})
+	require.NoError(t, err)
+	v := c.Classify("La app de Fondi lleva desde el lunes sin dejarme pasar dinero a la hucha", "es")
+	for _, r := range v.Rules {
+		require.NotEqual(t, "es.signal.impersonal", r.ID, "dejarme is the author")
+	}
+}
+
 // TestFirstPersonPast: Spanish drops the subject, so a first-person
 // preterite ("Terminé pagando un taxi") makes a post personal; short words
 // and nouns with the same ending do not.

@@ -1026,7 +1026,7 @@ func (rs *ruleset) personalRef(d *doc, l int) bool {
 		if t.kind == kHandle {
 			return true
 		}
-		if t.kind == kWord && firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
+		if t.kind == kWord && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 			return true
 		}
 		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
