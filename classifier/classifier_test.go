@@ -223,6 +223,8 @@ func TestCustomRulesFileErrors(t *testing.T) {
 		"baregap": {"rules:\n  - id: acme.g\n    class: complaint\n    explain: g\n    patterns: [\"took .. hours\"]\n", `gap ".." needs a number`},
 		"rewritten": {"rules:\n  - id: acme.r\n    lang: en\n    class: complaint\n    explain: r\n    patterns: [\"gonna|will fix\"]\n",
 			`"gonna" is rewritten to "going to" before matching`},
+		"stretched": {"rules:\n  - id: acme.s\n    lang: en\n    class: complaint\n    explain: s\n    patterns: [\"bbb|ftc complaint\"]\n",
+			`"bbb" has a letter three times in a row, which matching collapses to one, so it is "b"`},
 	}
 	for name, tc := range cases {
 		path := filepath.Join(dir, name+".yaml")

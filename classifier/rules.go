@@ -600,6 +600,10 @@ func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, erro
 			if alt == "" || strings.HasSuffix(alt, "*") || strings.HasPrefix(alt, "<") {
 				continue
 			}
+			if hasLetterRun(alt) {
+				c := FoldWord(alt)
+				return nil, nil, fmt.Errorf("pattern %q: %q has a letter three times in a row, which matching collapses to one, so it is %q (and matches that word); write %q", src, alt, c, c)
+			}
 			w, ok := b.fold1(alt)
 			if !ok || !b.abbrF.may(w) {
 				continue
@@ -1253,4 +1257,16 @@ func (rs *ruleset) compileCands() {
 		}
 		in.mask1 = int32(len(rs.setMasks))
 	}
+}
+
+// hasLetterRun reports whether s has an ASCII letter three times in a row
+// (any case): the letters matching collapses to one, as collapse does.
+func hasLetterRun(s string) bool {
+	for i := 2; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c >= 'a' && c <= 'z' && s[i-1]|0x20 == c && s[i-2]|0x20 == c {
+			return true
+		}
+	}
+	return false
 }
