@@ -15,10 +15,18 @@ package classifier
 //     quotation marks: "a 'never play this song again' button", "un modo
 //     'no compres a las 3am'" name the feature proposed, not a failure;
 //   - a proposal inside quotation marks: someone else's words ("told her
-//     she 'should have someone younger handle this'"), not the author's.
+//     she 'should have someone younger handle this'"), not the author's;
+//   - a grievance, severity or irony hit lying wholly inside the hit of a
+//     rule that covers it (rule attribute covers): "nunca he tenido un
+//     problema" denies the problem its own words name.
 func (rs *ruleset) maskHits(d *doc) {
 	var ents, praise, proposal, quotedProposal bool
+	var coverBuf [4]hit
+	covers := coverBuf[:0] // the hits of rules that cover (at most four)
 	for _, h := range d.hits {
+		if rs.rules[h.rule].covers && len(covers) < len(coverBuf) {
+			covers = append(covers, h)
+		}
 		switch rs.rules[h.rule].class {
 		case clsEntity:
 			ents = true
@@ -34,7 +42,7 @@ func (rs *ruleset) maskHits(d *doc) {
 			}
 		}
 	}
-	if !ents && !praise && !proposal && !quotedProposal {
+	if !ents && !praise && !proposal && !quotedProposal && len(covers) == 0 {
 		return
 	}
 	n := 0
@@ -49,11 +57,23 @@ func (rs *ruleset) maskHits(d *doc) {
 			continue
 		case quotedProposal && class == clsSuggestion && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
 			continue
+		case len(covers) > 0 && (class == clsComplaint || class == clsSeverity || class == clsSarcasm) && within(h, covers):
+			continue
 		}
 		d.hits[n] = h
 		n++
 	}
 	d.hits = d.hits[:n]
+}
+
+// within reports whether hit h lies wholly within one of the hits cs.
+func within(h hit, cs []hit) bool {
+	for _, c := range cs {
+		if c.start <= h.start && h.end <= c.end {
+			return true
+		}
+	}
+	return false
 }
 
 // insideEntity reports whether hit h lies within an entity hit.

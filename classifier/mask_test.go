@@ -26,3 +26,21 @@ func TestBrandNameIsNotPraise(t *testing.T) {
 		}
 	}
 }
+
+// TestCoversMasksTheDeniedProblem: a rule that covers ("nunca he tenido un
+// problema") takes the grievance words inside its own match out of the
+// count; the same words elsewhere in the post still count.
+func TestCoversMasksTheDeniedProblem(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	v := c.Classify("Yo he estado en cinco hoteles de Acme y nunca he tenido un problema, la verdad", "es")
+	require.Equal(t, escucha.LabelOther, v.Label, v.Rules)
+	ids := map[string]bool{}
+	for _, r := range v.Rules {
+		ids[r.ID] = true
+	}
+	require.True(t, ids["es.other.r11_sin_problemas"], v.Rules)
+	require.False(t, ids["es.complaint.fallo"], "'problema' inside the denial is not a failure: %v", v.Rules)
+	v = c.Classify("Nunca he tenido un problema con Acme hasta hoy: la app no funciona y nadie contesta", "es")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.Rules)
+}

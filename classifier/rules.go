@@ -67,6 +67,7 @@ type rule struct {
 	yields    bool // its severity gives way to a "minor" marker (yields_to_minor)
 	leaves    bool // tells of leaving someone for the brand (leaves_for_brand), or relief
 	relief    bool // a relief marker: the brand may come later in the sentence (relief)
+	covers    bool // its hit cancels the grievance hits inside its span (covers)
 	langMask  uint8
 	negatable bool
 	entity    uint8
@@ -300,9 +301,15 @@ type ruleSpec struct {
 	// brand is the relief ("trains cancelled again. At least my Acme
 	// parcel came on time").
 	Relief bool `yaml:"relief"`
+	// Covers: the rule denies a problem in words that name it ("nunca he
+	// tenido un problema", "never had a single issue"): the complaint,
+	// severity and irony hits lying wholly inside its match are its own
+	// words, not a grievance, and do not count. Only for other and praise
+	// rules.
+	Covers bool `yaml:"covers"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor", "leaves_for_brand", "relief"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -713,6 +720,10 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	r.yields = s.YieldsToMinor
 	r.leaves = s.LeavesForBrand || s.Relief
 	r.relief = s.Relief
+	r.covers = s.Covers
+	if r.covers && r.class != clsOther && r.class != clsPraise {
+		return fail(fmt.Errorf("covers: only other and praise rules can cover the words of a grievance"))
+	}
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
 	}
