@@ -223,8 +223,8 @@ func TestCustomRulesFileErrors(t *testing.T) {
 		"baregap": {"rules:\n  - id: acme.g\n    class: complaint\n    explain: g\n    patterns: [\"took .. hours\"]\n", `gap ".." needs a number`},
 		"rewritten": {"rules:\n  - id: acme.r\n    lang: en\n    class: complaint\n    explain: r\n    patterns: [\"gonna|will fix\"]\n",
 			`"gonna" is rewritten to "going to" before matching`},
-		"coverscomplaint": {"rules:\n  - id: acme.c\n    class: complaint\n    covers: true\n    explain: c\n    patterns: [hola]\n",
-			`covers: only other and praise rules`},
+		"coverssuggestion": {"rules:\n  - id: acme.c\n    class: suggestion\n    covers: true\n    explain: c\n    patterns: [hola]\n",
+			`covers: only complaint, other and praise rules`},
 		"stretched": {"rules:\n  - id: acme.s\n    lang: en\n    class: complaint\n    explain: s\n    patterns: [\"bbb|ftc complaint\"]\n",
 			`"bbb" has a letter three times in a row, which matching collapses to one, so it is "b"`},
 	}

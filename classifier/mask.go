@@ -16,16 +16,25 @@ package classifier
 //     'no compres a las 3am'" name the feature proposed, not a failure;
 //   - a proposal inside quotation marks: someone else's words ("told her
 //     she 'should have someone younger handle this'"), not the author's;
-//   - a grievance, severity or irony hit lying wholly inside the hit of a
-//     rule that covers it (rule attribute covers): "nunca he tenido un
-//     problema" denies the problem its own words name.
+//   - a hit of the other side lying wholly inside the hit of a rule that
+//     covers it (rule attribute covers): "nunca he tenido un problema"
+//     (other) denies the problem its own words name, so "problema" is no
+//     grievance; "nunca he tenido un problema… hasta hoy" (complaint)
+//     turns that denial around, so it is no praise.
 func (rs *ruleset) maskHits(d *doc) {
 	var ents, praise, proposal, quotedProposal bool
-	var coverBuf [4]hit
-	covers := coverBuf[:0] // the hits of rules that cover (at most four)
+	var coverBuf, coverCBuf [4]hit
+	covers := coverBuf[:0]   // hits of other and praise rules that cover (at most four)
+	coversC := coverCBuf[:0] // hits of complaint rules that cover (at most four)
 	for _, h := range d.hits {
-		if rs.rules[h.rule].covers && len(covers) < len(coverBuf) {
-			covers = append(covers, h)
+		if r := &rs.rules[h.rule]; r.covers {
+			if r.class == clsComplaint {
+				if len(coversC) < len(coverCBuf) {
+					coversC = append(coversC, h)
+				}
+			} else if len(covers) < len(coverBuf) {
+				covers = append(covers, h)
+			}
 		}
 		switch rs.rules[h.rule].class {
 		case clsEntity:
@@ -42,7 +51,7 @@ func (rs *ruleset) maskHits(d *doc) {
 			}
 		}
 	}
-	if !ents && !praise && !proposal && !quotedProposal && len(covers) == 0 {
+	if !ents && !praise && !proposal && !quotedProposal && len(covers) == 0 && len(coversC) == 0 {
 		return
 	}
 	n := 0
@@ -58,6 +67,8 @@ func (rs *ruleset) maskHits(d *doc) {
 		case quotedProposal && class == clsSuggestion && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
 			continue
 		case len(covers) > 0 && (class == clsComplaint || class == clsSeverity || class == clsSarcasm) && within(h, covers):
+			continue
+		case len(coversC) > 0 && (class == clsOther || class == clsPraise) && within(h, coversC):
 			continue
 		}
 		d.hits[n] = h

@@ -301,11 +301,14 @@ type ruleSpec struct {
 	// brand is the relief ("trains cancelled again. At least my Acme
 	// parcel came on time").
 	Relief bool `yaml:"relief"`
-	// Covers: the rule denies a problem in words that name it ("nunca he
-	// tenido un problema", "never had a single issue"): the complaint,
-	// severity and irony hits lying wholly inside its match are its own
-	// words, not a grievance, and do not count. Only for other and praise
-	// rules.
+	// Covers: the hits of the other side lying wholly inside the rule's
+	// match are its own words and do not count. An other or praise rule
+	// that denies a problem in words naming it ("nunca he tenido un
+	// problema", "never had a single issue") covers the complaint,
+	// severity and irony hits inside it; a complaint rule that turns such
+	// words around ("nunca he tenido un problema… hasta hoy") covers the
+	// other and praise hits inside it. Only for complaint, other and
+	// praise rules.
 	Covers bool `yaml:"covers"`
 }
 
@@ -721,8 +724,8 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	r.leaves = s.LeavesForBrand || s.Relief
 	r.relief = s.Relief
 	r.covers = s.Covers
-	if r.covers && r.class != clsOther && r.class != clsPraise {
-		return fail(fmt.Errorf("covers: only other and praise rules can cover the words of a grievance"))
+	if r.covers && r.class != clsOther && r.class != clsPraise && r.class != clsComplaint {
+		return fail(fmt.Errorf("covers: only complaint, other and praise rules can cover the words inside them"))
 	}
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
