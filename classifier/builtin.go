@@ -50,13 +50,14 @@ type builtinRule struct {
 	leaves               bool // leaves_for_brand
 	relief               bool // relief
 	covers               bool // covers
+	served               bool // served
 	patterns             []string
 }
 
 // spec returns the rule as addRule takes it; its pointers point into r.
 func (r *builtinRule) spec() ruleSpec {
 	s := ruleSpec{ID: r.id, Lang: r.lang, Class: r.class, Severity: r.severity, Explain: r.explain, Patterns: r.patterns,
-		Damp: r.damp, Signal: r.signal, Question: r.question, CEO: r.ceo, Start: r.start, When: r.when, YieldsToMinor: r.yields, LeavesForBrand: r.leaves, Relief: r.relief, Covers: r.covers}
+		Damp: r.damp, Signal: r.signal, Question: r.question, CEO: r.ceo, Start: r.start, When: r.when, YieldsToMinor: r.yields, LeavesForBrand: r.leaves, Relief: r.relief, Covers: r.covers, Served: r.served}
 	if r.hasWeight {
 		s.Weight = &r.weight
 	}
@@ -110,7 +111,7 @@ func parseLangFile(name string, data []byte) (*builtinFile, error) {
 			continue
 		}
 		r := builtinRule{line: n.Line, id: s.ID, lang: s.Lang, class: s.Class, severity: s.Severity, explain: s.Explain,
-			signal: s.Signal, when: s.When, damp: s.Damp, question: s.Question, ceo: s.CEO, start: s.Start, yields: s.YieldsToMinor, leaves: s.LeavesForBrand, relief: s.Relief, covers: s.Covers, patterns: s.Patterns}
+			signal: s.Signal, when: s.When, damp: s.Damp, question: s.Question, ceo: s.CEO, start: s.Start, yields: s.YieldsToMinor, leaves: s.LeavesForBrand, relief: s.Relief, covers: s.Covers, served: s.Served, patterns: s.Patterns}
 		if s.Weight != nil {
 			r.weight, r.hasWeight = *s.Weight, true
 		}

@@ -685,7 +685,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 					contrastUsed = true
 					praiseBefore = true
 				}
-				if int(g.start) > contrast && r.when == whenAlways && r.class != clsSeverity {
+				if int(g.start) > contrast && r.when == whenAlways && r.class != clsSeverity && !r.served {
 					afterCounted = true // deferred rules: when they count, below
 				}
 			}
@@ -846,9 +846,11 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	}
 	// "Bien, pero…": praise, then a contrast word, then only weak cues or
 	// a negation — the part after "but" is the point.
-	if praiseBefore && !afterCounted {
+	// Praise for the people who served, then "but": the same, whatever
+	// follows ("the installers were lovely. But the panels face north").
+	if praiseBefore && (rs.servedPraise(d, contrast) || !afterCounted) {
 		neg := bNeg << l
-		if cueAfter(d, rs.rules, later, contrast, func(j int) bool { return d.tbits[j]&neg != 0 }) {
+		if rs.servedPraise(d, contrast) || cueAfter(d, rs.rules, later, contrast, func(j int) bool { return d.tbits[j]&neg != 0 }) {
 			acc[accComplaint] += contrastGrievance
 			contrastUsed = true
 		}
@@ -1047,6 +1049,25 @@ func cueAfter(d *doc, rules []rule, later []deferred, contrast int, neg func(j i
 	for j := contrast + 1; j < len(d.toks); j++ {
 		if neg(j) {
 			return true
+		}
+	}
+	return false
+}
+
+// servedPraise reports whether a praise hit before the contrast word
+// shares its sentence with a hit of a rule that names the people who
+// served (served): "the installers were lovely and tidy. But the panels
+// are on the north side" is the label rules' "the staff were lovely
+// but…", whatever follows the contrast word.
+func (rs *ruleset) servedPraise(d *doc, contrast int) bool {
+	for _, p := range d.hits {
+		if rs.rules[p.rule].class != clsPraise || int(p.end) >= contrast {
+			continue
+		}
+		for _, h := range d.hits {
+			if rs.rules[h.rule].served && d.sent[h.start] == d.sent[p.start] {
+				return true
+			}
 		}
 	}
 	return false

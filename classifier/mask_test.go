@@ -44,3 +44,21 @@ func TestCoversMasksTheDeniedProblem(t *testing.T) {
 	v = c.Classify("Nunca he tenido un problema con Acme hasta hoy: la app no funciona y nadie contesta", "es")
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.Rules)
 }
+
+// TestServedPraiseThenBut: praise for the people who served, then "but" in
+// a later sentence, is the label rules' "the staff were lovely but…" even
+// when nothing after the contrast word is a known grievance; the same
+// praise with no contrast word stays praise.
+func TestServedPraiseThenBut(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	for _, text := range []string{
+		"The installers from Acme were lovely and tidy. But the panels are on the north side of the roof.",
+		"Los instaladores de Acme majísimos, rápidos y limpios. Pero el canalón quedó en la puerta de casa.",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%s: %v", text, v.Rules)
+	}
+	v := c.Classify("The installers from Acme were lovely and tidy, the panels look great.", "en")
+	require.Equal(t, escucha.LabelOther, v.Label, v.Rules)
+}

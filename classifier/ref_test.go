@@ -666,7 +666,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 					contrastUsed = true
 					praiseBefore = true
 				}
-				if int(g.start) > contrast && r.when == whenAlways && r.class != clsSeverity {
+				if int(g.start) > contrast && r.when == whenAlways && r.class != clsSeverity && !r.served {
 					afterCounted = true // deferred rules: when they count, below
 				}
 			}
@@ -835,7 +835,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	// "Bien, pero…": praise, then a contrast word, then only weak cues or
 	// a negation — the part after "but" is the point.
-	if praiseBefore && !afterCounted {
+	if praiseBefore && (rs.servedPraiseRef(d, contrast) || !afterCounted) {
 		neg := func(j int) bool {
 			for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
 				if rs.negator[id]&(1<<l) != 0 {
@@ -844,7 +844,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			}
 			return false
 		}
-		if cueAfter(d, rs.rules, later[:nLater], contrast, neg) {
+		if rs.servedPraiseRef(d, contrast) || cueAfter(d, rs.rules, later[:nLater], contrast, neg) {
 			sc += contrastGrievance
 			contrastUsed = true
 		}
@@ -1130,4 +1130,19 @@ func (d *doc) tokAtRef(a, b int32) (int32, int32) {
 		}
 	}
 	return s, e
+}
+
+// servedPraiseRef is servedPraise with the reference sentence bounds.
+func (rs *ruleset) servedPraiseRef(d *doc, contrast int) bool {
+	for _, p := range d.hits {
+		if rs.rules[p.rule].class != clsPraise || int(p.end) >= contrast {
+			continue
+		}
+		for _, h := range d.hits {
+			if rs.rules[h.rule].served && sameSentRef(d, int(h.start), int(p.start)) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -68,6 +68,7 @@ type rule struct {
 	leaves    bool // tells of leaving someone for the brand (leaves_for_brand), or relief
 	relief    bool // a relief marker: the brand may come later in the sentence (relief)
 	covers    bool // its hit cancels the grievance hits inside its span (covers)
+	served    bool // names the people who served (served)
 	langMask  uint8
 	negatable bool
 	entity    uint8
@@ -310,9 +311,16 @@ type ruleSpec struct {
 	// other and praise hits inside it. Only for complaint, other and
 	// praise rules.
 	Covers bool `yaml:"covers"`
+	// Served: the rule names the people who served the author ("the
+	// staff", "los instaladores", "la chica de la caja"). Praise in the
+	// same sentence as such a hit, followed later by a contrast word
+	// ("…were lovely. But the parcel…"), makes what follows the grievance
+	// the post is about — the label rules' "the staff were lovely but…" —
+	// even when no pattern recognises it. Give such rules weight 0.
+	Served bool `yaml:"served"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -724,6 +732,7 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	r.leaves = s.LeavesForBrand || s.Relief
 	r.relief = s.Relief
 	r.covers = s.Covers
+	r.served = s.Served
 	if r.covers && r.class != clsOther && r.class != clsPraise && r.class != clsComplaint {
 		return fail(fmt.Errorf("covers: only complaint, other and praise rules can cover the words inside them"))
 	}
