@@ -848,9 +848,10 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// a negation — the part after "but" is the point.
 	// Praise for the people who served, then "but": the same, whatever
 	// follows ("the installers were lovely. But the panels face north").
-	if praiseBefore && (rs.servedPraise(d, contrast) || !afterCounted) {
+	served := praiseBefore && rs.servedPraise(d, contrast)
+	if praiseBefore && (served || !afterCounted) {
 		neg := bNeg << l
-		if rs.servedPraise(d, contrast) || cueAfter(d, rs.rules, later, contrast, func(j int) bool { return d.tbits[j]&neg != 0 }) {
+		if served || cueAfter(d, rs.rules, later, contrast, func(j int) bool { return d.tbits[j]&neg != 0 }) {
 			acc[accComplaint] += contrastGrievance
 			contrastUsed = true
 		}

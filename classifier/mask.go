@@ -23,18 +23,11 @@ package classifier
 //     turns that denial around, so it is no praise.
 func (rs *ruleset) maskHits(d *doc) {
 	var ents, praise, proposal, quotedProposal bool
-	var coverBuf, coverCBuf [4]hit
-	covers := coverBuf[:0]   // hits of other and praise rules that cover (at most four)
-	coversC := coverCBuf[:0] // hits of complaint rules that cover (at most four)
+	var coverBuf [8]hit
+	covers := coverBuf[:0] // hits of rules that cover (at most eight)
 	for _, h := range d.hits {
-		if r := &rs.rules[h.rule]; r.covers {
-			if r.class == clsComplaint {
-				if len(coversC) < len(coverCBuf) {
-					coversC = append(coversC, h)
-				}
-			} else if len(covers) < len(coverBuf) {
-				covers = append(covers, h)
-			}
+		if rs.rules[h.rule].covers && len(covers) < len(coverBuf) {
+			covers = append(covers, h)
 		}
 		switch rs.rules[h.rule].class {
 		case clsEntity:
@@ -51,7 +44,7 @@ func (rs *ruleset) maskHits(d *doc) {
 			}
 		}
 	}
-	if !ents && !praise && !proposal && !quotedProposal && len(covers) == 0 && len(coversC) == 0 {
+	if !ents && !praise && !proposal && !quotedProposal && len(covers) == 0 {
 		return
 	}
 	n := 0
@@ -66,9 +59,7 @@ func (rs *ruleset) maskHits(d *doc) {
 			continue
 		case quotedProposal && class == clsSuggestion && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
 			continue
-		case len(covers) > 0 && (class == clsComplaint || class == clsSeverity || class == clsSarcasm) && within(h, covers):
-			continue
-		case len(coversC) > 0 && (class == clsOther || class == clsPraise) && within(h, coversC):
+		case len(covers) > 0 && rs.covered(h, class, covers):
 			continue
 		}
 		d.hits[n] = h
@@ -77,10 +68,28 @@ func (rs *ruleset) maskHits(d *doc) {
 	d.hits = d.hits[:n]
 }
 
-// within reports whether hit h lies wholly within one of the hits cs.
-func within(h hit, cs []hit) bool {
-	for _, c := range cs {
-		if c.start <= h.start && h.end <= c.end {
+// side is which side of a verdict a rule class speaks for: 0 for a
+// grievance (complaint, severity, irony), 1 for its denial (other,
+// praise), -1 for neither.
+func side(c ruleClass) int {
+	switch c {
+	case clsComplaint, clsSeverity, clsSarcasm:
+		return 0
+	case clsOther, clsPraise:
+		return 1
+	}
+	return -1
+}
+
+// covered reports whether hit h, of class c, lies wholly within a hit of
+// covers whose rule speaks for the other side.
+func (rs *ruleset) covered(h hit, c ruleClass, covers []hit) bool {
+	s := side(c)
+	if s < 0 {
+		return false
+	}
+	for _, v := range covers {
+		if vs := side(rs.rules[v.rule].class); vs >= 0 && vs != s && v.start <= h.start && h.end <= v.end {
 			return true
 		}
 	}

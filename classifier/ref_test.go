@@ -835,7 +835,8 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	// "Bien, pero…": praise, then a contrast word, then only weak cues or
 	// a negation — the part after "but" is the point.
-	if praiseBefore && (rs.servedPraiseRef(d, contrast) || !afterCounted) {
+	served := praiseBefore && rs.servedPraiseRef(d, contrast)
+	if praiseBefore && (served || !afterCounted) {
 		neg := func(j int) bool {
 			for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
 				if rs.negator[id]&(1<<l) != 0 {
@@ -844,7 +845,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			}
 			return false
 		}
-		if rs.servedPraiseRef(d, contrast) || cueAfter(d, rs.rules, later[:nLater], contrast, neg) {
+		if served || cueAfter(d, rs.rules, later[:nLater], contrast, neg) {
 			sc += contrastGrievance
 			contrastUsed = true
 		}
