@@ -46,6 +46,7 @@ type builtinRule struct {
 	hasWeight            bool
 	hasNegatable, negate bool // negatable given; its value
 	question, ceo, start bool
+	end                  bool // end
 	yields               bool // yields_to_minor
 	leaves               bool // leaves_for_brand
 	relief               bool // relief
@@ -57,7 +58,7 @@ type builtinRule struct {
 // spec returns the rule as addRule takes it; its pointers point into r.
 func (r *builtinRule) spec() ruleSpec {
 	s := ruleSpec{ID: r.id, Lang: r.lang, Class: r.class, Severity: r.severity, Explain: r.explain, Patterns: r.patterns,
-		Damp: r.damp, Signal: r.signal, Question: r.question, CEO: r.ceo, Start: r.start, When: r.when, YieldsToMinor: r.yields, LeavesForBrand: r.leaves, Relief: r.relief, Covers: r.covers, Served: r.served}
+		Damp: r.damp, Signal: r.signal, Question: r.question, CEO: r.ceo, Start: r.start, End: r.end, When: r.when, YieldsToMinor: r.yields, LeavesForBrand: r.leaves, Relief: r.relief, Covers: r.covers, Served: r.served}
 	if r.hasWeight {
 		s.Weight = &r.weight
 	}
@@ -111,7 +112,7 @@ func parseLangFile(name string, data []byte) (*builtinFile, error) {
 			continue
 		}
 		r := builtinRule{line: n.Line, id: s.ID, lang: s.Lang, class: s.Class, severity: s.Severity, explain: s.Explain,
-			signal: s.Signal, when: s.When, damp: s.Damp, question: s.Question, ceo: s.CEO, start: s.Start, yields: s.YieldsToMinor, leaves: s.LeavesForBrand, relief: s.Relief, covers: s.Covers, served: s.Served, patterns: s.Patterns}
+			signal: s.Signal, when: s.When, damp: s.Damp, question: s.Question, ceo: s.CEO, start: s.Start, end: s.End, yields: s.YieldsToMinor, leaves: s.LeavesForBrand, relief: s.Relief, covers: s.Covers, served: s.Served, patterns: s.Patterns}
 		if s.Weight != nil {
 			r.weight, r.hasWeight = *s.Weight, true
 		}

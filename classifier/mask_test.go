@@ -1,6 +1,8 @@
 package classifier
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -61,4 +63,39 @@ func TestServedPraiseThenBut(t *testing.T) {
 	}
 	v := c.Classify("The installers from Acme were lovely and tidy, the panels look great.", "en")
 	require.Equal(t, escucha.LabelOther, v.Label, v.Rules)
+}
+
+// TestEndAttribute checks rule attribute end: a dry verdict closing the
+// post ("… Bacán", "… Progress") is irony after a grievance, while the
+// same word with more of the post after it is not matched by such a rule.
+func TestEndAttribute(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	for _, text := range []string{
+		"Llevo 25 min en la gasolinera de Acme y funciona 1 surtidor de 6. Un domingo. Bacán",
+		"Pedí a Acme un cargador y llevo 3 semanas esperando. Un lujo 👏 @acme",
+		"My Acme train was cancelled again this morning, third time this week. Progress #acme",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%s: %v", text, v.RuleIDs())
+		require.True(t, hasRule(v, "es.sarcasm.r33_seco_final") || hasRule(v, "en.sarcasm.r33_curt_end"), "%s: %v", text, v.RuleIDs())
+	}
+	v := c.Classify("Llevo 25 min en la gasolinera de Acme. Bacán el café de la tienda, eso sí", "es")
+	require.False(t, hasRule(v, "es.sarcasm.r33_seco_final"), v.RuleIDs())
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`rules:
+  - id: acme.other.ends_with_thanks
+    lang: en
+    class: other
+    weight: 1
+    end: true
+    explain: "thanks closing the post"
+    patterns: ["thanks ..0 acme"]
+`), 0o600))
+	c2, err := New(Options{RulesFile: path})
+	require.NoError(t, err)
+	require.True(t, hasRule(c2.Classify("It came early, thanks Acme 🙌 #happy", "en"), "acme.other.ends_with_thanks"))
+	require.False(t, hasRule(c2.Classify("Thanks Acme for nothing", "en"), "acme.other.ends_with_thanks"))
 }

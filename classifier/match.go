@@ -472,7 +472,7 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 				if c.sentence && !d.inQuestion(i, end) {
 					continue
 				}
-				if c.start && !rs.atStart(d, i) {
+				if c.start && !rs.atStart(d, i) || c.end && !d.atEnd(end) {
 					continue
 				}
 				d.hits = append(d.hits, hit{rule: c.rule, start: int32(i), end: int32(end)})
@@ -571,6 +571,17 @@ func (rs *ruleset) atStart(d *doc, i int) bool {
 			continue
 		}
 		if d.tbits[j]&bLeadin == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// atEnd reports whether token e closes the post: only punctuation,
+// emoji, handles, hashtags and links follow it ("… Un lujo 👏 @marca").
+func (d *doc) atEnd(e int) bool {
+	for j := e + 1; j < len(d.toks); j++ {
+		if t := &d.toks[j]; t.kind != kPunct && t.kind != kEmoji && t.kind != kHandle && t.kind != kURL && t.flags&fHashtag == 0 {
 			return false
 		}
 	}

@@ -60,7 +60,7 @@ func (rs *ruleset) matchRef(d *doc, mask uint8, index [][]int32) {
 					continue
 				}
 				end, ok := matchFrom(p, i)
-				if !ok || r.sentence && !d.inQuestionRef(i, end) || r.start && !rs.atStartRef(d, i) {
+				if !ok || r.sentence && !d.inQuestionRef(i, end) || r.start && !rs.atStartRef(d, i) || r.end && !atEndRef(d, end) {
 					continue
 				}
 				d.hits = append(d.hits, hit{rule: p.rule, start: int32(i), end: int32(end)})

@@ -1147,3 +1147,16 @@ func (rs *ruleset) servedPraiseRef(d *doc, contrast int) bool {
 	}
 	return false
 }
+
+// atEndRef is atEnd written the other way round: the last token that is
+// a word, a number, a time or an amount (not a hashtag's) must be e.
+func atEndRef(d *doc, e int) bool {
+	last := -1
+	for j := range d.toks {
+		t := &d.toks[j]
+		if t.flags&fHashtag == 0 && (t.kind == kWord || t.kind == kNum || t.kind == kTime || t.kind == kCur) {
+			last = j
+		}
+	}
+	return last <= e
+}

@@ -79,6 +79,7 @@ type rule struct {
 	severity  escucha.Severity
 	sentence  bool // matches only in a sentence with a question mark
 	start     bool // matches only at the start of a clause (imperatives)
+	end       bool // matches only when nothing but punctuation, emoji, handles, hashtags and links follow it
 	id        string
 	quoted    string // id as a JSON string, for the classify output
 	explain   string
@@ -119,6 +120,7 @@ type cand struct {
 	el0, el1 int32
 	sentence bool
 	start    bool
+	end      bool
 	entity   bool // a brand, CEO or competitor name
 }
 
@@ -287,7 +289,12 @@ type ruleSpec struct {
 	Question  bool     `yaml:"question"`
 	CEO       bool     `yaml:"ceo"`
 	Start     bool     `yaml:"start"`
-	When      string   `yaml:"when"`
+	// End: the rule matches only when nothing but punctuation, emoji,
+	// handles, hashtags and links follow its match to the end of the post
+	// (a dry verdict closing the post: "… Bravo", "Un lujo"). Word
+	// patterns only: an expression anchors itself with $.
+	End  bool   `yaml:"end"`
+	When string `yaml:"when"`
 	// YieldsToMinor: the rule's severity gives way when the author calls
 	// the matter minor ("minor, but still… every day" is low).
 	YieldsToMinor bool `yaml:"yields_to_minor"`
@@ -320,7 +327,7 @@ type ruleSpec struct {
 	Served bool `yaml:"served"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -690,7 +697,7 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	if lang == "" {
 		lang = defLang
 	}
-	r := rule{id: s.ID, explain: s.Explain, negatable: true, damp: s.Damp, signal: s.Signal, sentence: s.Question, ceo: s.CEO, start: s.Start}
+	r := rule{id: s.ID, explain: s.Explain, negatable: true, damp: s.Damp, signal: s.Signal, sentence: s.Question, ceo: s.CEO, start: s.Start, end: s.End}
 	switch lang {
 	case "es":
 		r.langMask = maskES
@@ -1245,7 +1252,7 @@ func (rs *ruleset) compileCands() {
 					continue
 				}
 				c := cand{rule: p.rule, need: -1, el0: elAt[pi][0], el1: elAt[pi][1],
-					sentence: r.sentence, start: r.start, entity: r.class == clsEntity}
+					sentence: r.sentence, start: r.start, end: r.end, entity: r.class == clsEntity}
 				if c.el0 < c.el1 {
 					c.need = rs.mel[c.el0].key
 				}
