@@ -99,3 +99,18 @@ func TestEndAttribute(t *testing.T) {
 	require.True(t, hasRule(c2.Classify("It came early, thanks Acme 🙌 #happy", "en"), "acme.other.ends_with_thanks"))
 	require.False(t, hasRule(c2.Classify("Thanks Acme for nothing", "en"), "acme.other.ends_with_thanks"))
 }
+
+// TestSubjectlessVerbIsPersonal checks rule attribute person: English
+// drops the subject of a sentence-opening verb ("Paid €18 for…"), and such
+// a post is the author's story, not commentary damped as impersonal; the
+// same verb inside a sentence is not.
+func TestSubjectlessVerbIsPersonal(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	v := c.Classify("Paid €18 for the Acme premium seat upgrade. Same seat as everyone else and a cold sandwich in cling film", "en")
+	require.True(t, hasRule(v, "en.other.r33_subjectless"), v.RuleIDs())
+	require.False(t, hasRule(v, "en.signal.impersonal"), v.RuleIDs())
+	v = c.Classify("Passengers who paid €18 for the Acme premium seat upgrade got the same seat as everyone else and a cold sandwich", "en")
+	require.False(t, hasRule(v, "en.other.r33_subjectless"), v.RuleIDs())
+	require.True(t, hasRule(v, "en.signal.impersonal"), v.RuleIDs())
+}

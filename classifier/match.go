@@ -477,6 +477,10 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 				}
 				d.hits = append(d.hits, hit{rule: c.rule, start: int32(i), end: int32(end)})
 				d.entHit = d.entHit || c.entity
+				if c.person { // "Paid €18 for…": the author's, with no subject
+					d.personal = true
+					d.sentPers[d.sent[i]] = 1
+				}
 			}
 		}
 	}

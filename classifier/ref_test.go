@@ -1011,6 +1011,11 @@ func (rs *ruleset) atClauseStartRef(d *doc, i int) bool {
 
 func (rs *ruleset) ownSentenceRef(d *doc, i int) (int, bool) {
 	s, e := d.sentenceBoundsRef(i)
+	for _, h := range d.hits {
+		if rs.rules[h.rule].person && s <= int(h.start) && int(h.start) <= e {
+			return s, true
+		}
+	}
 	for j := s; j <= e; j++ {
 		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
 			if rs.person[id] != 0 {
@@ -1022,6 +1027,11 @@ func (rs *ruleset) ownSentenceRef(d *doc, i int) (int, bool) {
 }
 
 func (rs *ruleset) personalRef(d *doc, l int) bool {
+	for _, h := range d.hits {
+		if rs.rules[h.rule].person {
+			return true
+		}
+	}
 	for i := range d.toks {
 		t := d.toks[i]
 		if t.kind == kHandle {

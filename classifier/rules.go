@@ -80,6 +80,7 @@ type rule struct {
 	sentence  bool // matches only in a sentence with a question mark
 	start     bool // matches only at the start of a clause (imperatives)
 	end       bool // matches only when nothing but punctuation, emoji, handles, hashtags and links follow it
+	person    bool // its match tells its sentence in the first person (person)
 	id        string
 	quoted    string // id as a JSON string, for the classify output
 	explain   string
@@ -121,6 +122,7 @@ type cand struct {
 	sentence bool
 	start    bool
 	end      bool
+	person   bool // a hit makes the post personal and its sentence first person
 	entity   bool // a brand, CEO or competitor name
 }
 
@@ -325,9 +327,16 @@ type ruleSpec struct {
 	// the post is about — the label rules' "the staff were lovely but…" —
 	// even when no pattern recognises it. Give such rules weight 0.
 	Served bool `yaml:"served"`
+	// Person: the rule's match tells its sentence in the first person
+	// though no person word is in it — English drops the subject of a
+	// sentence-opening verb ("Paid €18 for…", "Ordered on the 3rd…") as
+	// Spanish drops it everywhere. A hit makes the post personal (not
+	// damped as commentary) and its sentence the author's own. Give such
+	// rules weight 0.
+	Person bool `yaml:"person"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served", "person"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -697,7 +706,7 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	if lang == "" {
 		lang = defLang
 	}
-	r := rule{id: s.ID, explain: s.Explain, negatable: true, damp: s.Damp, signal: s.Signal, sentence: s.Question, ceo: s.CEO, start: s.Start, end: s.End}
+	r := rule{id: s.ID, explain: s.Explain, negatable: true, damp: s.Damp, signal: s.Signal, sentence: s.Question, ceo: s.CEO, start: s.Start, end: s.End, person: s.Person}
 	switch lang {
 	case "es":
 		r.langMask = maskES
@@ -1252,7 +1261,7 @@ func (rs *ruleset) compileCands() {
 					continue
 				}
 				c := cand{rule: p.rule, need: -1, el0: elAt[pi][0], el1: elAt[pi][1],
-					sentence: r.sentence, start: r.start, end: r.end, entity: r.class == clsEntity}
+					sentence: r.sentence, start: r.start, end: r.end, person: r.person, entity: r.class == clsEntity}
 				if c.el0 < c.el1 {
 					c.need = rs.mel[c.el0].key
 				}
