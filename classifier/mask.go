@@ -22,7 +22,7 @@ package classifier
 //     grievance; "nunca he tenido un problema… hasta hoy" (complaint)
 //     turns that denial around, so it is no praise.
 func (rs *ruleset) maskHits(d *doc) {
-	var ents, praise, proposal, quotedProposal bool
+	var ents, praise, other, proposal, quotedProposal bool
 	var coverBuf [8]hit
 	covers := coverBuf[:0] // hits of rules that cover (at most eight)
 	for _, h := range d.hits {
@@ -34,6 +34,8 @@ func (rs *ruleset) maskHits(d *doc) {
 			ents = true
 		case clsPraise:
 			praise = true
+		case clsOther:
+			other = true
 		case clsSuggestion:
 			// A proposal quoted from someone else ("told her she 'should
 			// have someone younger…'") is not the author's.
@@ -44,15 +46,19 @@ func (rs *ruleset) maskHits(d *doc) {
 			}
 		}
 	}
-	if !ents && !praise && !proposal && !quotedProposal && len(covers) == 0 {
+	if !ents && !praise && !other && !proposal && !quotedProposal && len(covers) == 0 {
 		return
 	}
 	n := 0
 	for _, h := range d.hits {
 		switch class := rs.rules[h.rule].class; {
+		case rs.rules[h.rule].person:
+			// Kept: match has already made the post personal with it.
 		case ents && class != clsEntity && d.toks[h.start].kind != kHandle && rs.insideEntity(d, h):
 			continue
 		case praise && class == clsPraise && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
+			continue
+		case other && class == clsOther && rs.rules[h.rule].when != whenNoOwnGrievance && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
 			continue
 		case proposal && (class == clsComplaint || class == clsSeverity || class == clsSarcasm) &&
 			quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):

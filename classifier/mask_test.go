@@ -114,3 +114,18 @@ func TestSubjectlessVerbIsPersonal(t *testing.T) {
 	require.False(t, hasRule(v, "en.other.r33_subjectless"), v.RuleIDs())
 	require.True(t, hasRule(v, "en.signal.impersonal"), v.RuleIDs())
 }
+
+// TestQuotedOtherIsSomeoneElses checks that the other rules' words inside
+// quotation marks — an excuse, a self-blame, "resolved" — are someone
+// else's, not the author's stance, while the news rules still read a
+// quoted headline.
+func TestQuotedOtherIsSomeoneElses(t *testing.T) {
+	c, err := New(Options{})
+	require.NoError(t, err)
+	v := c.Classify("Got an email from Acme: 'your password was changed'. I didn't change it. 0.8 BTC gone. Support says 'user error'.", "en")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.False(t, hasRule(v, "en.other."), v.RuleIDs())
+	v = c.Classify("Acme app wouldn't log me in all morning. User error, I had caps lock on. Sorry Acme", "en")
+	require.True(t, hasRule(v, "en.other."), v.RuleIDs())
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+}
