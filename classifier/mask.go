@@ -25,6 +25,15 @@ func (rs *ruleset) maskHits(d *doc) {
 	var ents, praise, other, proposal, quotedProposal bool
 	var coverBuf [8]hit
 	covers := coverBuf[:0] // hits of rules that cover (at most eight)
+	// The text's quotations, found in one scan the first time a hit asks:
+	// a hit is quoted when it lies inside one of them.
+	scanned := false
+	quoted := func(h hit) bool {
+		if !scanned {
+			d.qspans, scanned = quoteSpans(d.text, d.qspans[:0]), true
+		}
+		return inQuote(d.qspans, int(d.toks[h.start].os), int(d.toks[h.end].oe))
+	}
 	for _, h := range d.hits {
 		if rs.rules[h.rule].covers && len(covers) < len(coverBuf) {
 			covers = append(covers, h)
@@ -39,7 +48,7 @@ func (rs *ruleset) maskHits(d *doc) {
 		case clsSuggestion:
 			// A proposal quoted from someone else ("told her she 'should
 			// have someone younger…'") is not the author's.
-			if quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)) {
+			if quoted(h) {
 				quotedProposal = true
 			} else {
 				proposal = true
@@ -56,14 +65,14 @@ func (rs *ruleset) maskHits(d *doc) {
 			// Kept: match has already made the post personal with it.
 		case ents && class != clsEntity && d.toks[h.start].kind != kHandle && rs.insideEntity(d, h):
 			continue
-		case praise && class == clsPraise && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
+		case praise && class == clsPraise && quoted(h):
 			continue
-		case other && class == clsOther && rs.rules[h.rule].when != whenNoOwnGrievance && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
+		case other && class == clsOther && rs.rules[h.rule].when != whenNoOwnGrievance && quoted(h):
 			continue
 		case proposal && (class == clsComplaint || class == clsSeverity || class == clsSarcasm) &&
-			quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
+			quoted(h):
 			continue
-		case quotedProposal && class == clsSuggestion && quoted(d.text, int(d.toks[h.start].os), int(d.toks[h.end].oe)):
+		case quotedProposal && class == clsSuggestion && quoted(h):
 			continue
 		case len(covers) > 0 && rs.covered(h, class, covers):
 			continue

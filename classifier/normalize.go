@@ -72,6 +72,7 @@ type doc struct {
 	entHit   bool // some hit is of an entity rule (brand, CEO, competitor)
 	fired    []fired
 	spans    []span
+	qspans   []span // the text's quotations (quoteSpans), set by maskHits
 	ruleIDs  []string
 	// Per-worker cache of what the rules know about each folded token, so
 	// a word costs one map probe (vocabulary, stop word, abbreviation and

@@ -47,6 +47,54 @@ func quoted(text string, s, e int) bool {
 	return false
 }
 
+// quoteSpans appends to buf the byte ranges of text that lie inside a
+// quotation, as quoted reads them: each range starts after an opening
+// mark and ends at the mark that closes it or one byte before the line
+// break that ends it. A quotation left open at the end of the text ends one byte
+// before it, since quoted never counts a hit that reaches the end of an
+// unclosed quotation. quoted(text, s, e) is then inQuote(spans, s, e),
+// for one scan of the text a post instead of one a hit.
+func quoteSpans(text string, buf []span) []span {
+	i := firstQuoteByte(text)
+	open, start := -1, 0
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if r == '\n' {
+			if open >= 0 && start < i {
+				// quoted resets at the line break before it checks the
+				// hit's end, so a hit ending at the break is not quoted.
+				buf = append(buf, span{int32(start), int32(i - 1)})
+			}
+			open = -1
+		}
+		if q := quoteKind(text, i, r, size); q != 0 {
+			switch {
+			case open < 0 && q&qOpen != 0:
+				open, start = int(r), i+size
+			case open >= 0 && q&qClose != 0 && closes(rune(open), r):
+				buf = append(buf, span{int32(start), int32(i)})
+				open = -1
+			}
+		}
+		i += size
+	}
+	if open >= 0 {
+		buf = append(buf, span{int32(start), int32(len(text) - 1)})
+	}
+	return buf
+}
+
+// inQuote reports whether text[s:e] lies wholly inside one of spans (see
+// quoteSpans).
+func inQuote(spans []span, s, e int) bool {
+	for _, q := range spans {
+		if int(q.s) <= s && e <= int(q.e) {
+			return true
+		}
+	}
+	return false
+}
+
 // quoteByte marks the first bytes of the runes quoteKind knows: the
 // ASCII double quote and apostrophe, “ ” ‘ ’ (0xe2) and « » (0xc2).
 var quoteByte = [256]bool{'"': true, '\'': true, 0xe2: true, 0xc2: true}

@@ -1,6 +1,10 @@
 package classifier
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
 
 func TestQuoted(t *testing.T) {
 	cases := []struct {
@@ -31,4 +35,37 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// TestQuoteSpansAgreeWithQuoted checks quoteSpans + inQuote against quoted
+// for every pair of rune boundaries of texts with every kind of mark,
+// apostrophes, line breaks and quotations left open.
+func TestQuoteSpansAgreeWithQuoted(t *testing.T) {
+	texts := []string{
+		`status page says "fully operational" lol`,
+		"el plan «sin permanencia» y me cobran",
+		"“tracked delivery” they said. it's in 'transit'",
+		"don't say 'never' to O'Brien's 'offer",
+		"line one \"open\nline two\" closed?",
+		"'quoted at the start' and ‘curly’ and ’odd‘",
+		"he said \"it's 'fine' now\" and left.'",
+		"unclosed “quote at the end",
+		"\"\"",
+		"'a'\n'b' \"c\n",
+		"…ellipsis ☀ and → arrows 'x' «y» “z”",
+		"it.' then 'more) here.' and (this)' too",
+	}
+	for _, text := range texts {
+		spans := quoteSpans(text, nil)
+		var bounds []int
+		for i := range text {
+			bounds = append(bounds, i)
+		}
+		bounds = append(bounds, len(text))
+		for a, s := range bounds {
+			for _, e := range bounds[a+1:] {
+				require.Equal(t, quoted(text, s, e), inQuote(spans, s, e), "%q [%d,%d) %q spans %v", text, s, e, text[s:e], spans)
+			}
+		}
+	}
 }
