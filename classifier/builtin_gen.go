@@ -5,7 +5,7 @@ package classifier
 // builtinGenerated is rules/*.yaml decoded (see builtinFile).
 var builtinGenerated = [...]builtinFile{
 	{
-		name: "rules/es.yaml", size: 267198, crc: 0x8ada1309, lang: "es",
+		name: "rules/es.yaml", size: 267193, crc: 0x7288d9d4, lang: "es",
 		stopwords: []string{"de", "la", "que", "no", "hola", "buenas", "buenos", "tardes", "noches", "saludos", "favor", "senor", "senora", "el", "en", "y", "los", "las", "del", "se", "por", "un", "una", "con", "para", "es", "mi", "me", "lo", "al", "le", "su", "ya", "pero", "mas", "muy", "sin", "hay", "esta", "este", "eso", "esto", "como", "cuando", "porque", "nos", "os", "les", "yo", "tu", "vos", "usted", "ustedes", "hace", "llevo", "sigue", "sigo", "todavia", "aun", "nadie", "nada", "ni", "tengo", "tiene", "tienen", "son", "estoy", "estan", "fue", "ser", "hoy", "ayer", "dia", "dias", "q", "xq", "pq", "tmb", "tb", "otra", "vez", "gracias", "deberian", "seria", "ojala", "alguien", "pues", "asi", "tambien", "donde", "cuanto", "cual", "mis", "sus", "ellos", "nunca", "desde", "hasta", "sois", "unos", "unas", "vuestro", "vuestra", "vuestros", "vuestras", "habeis", "teneis", "estais", "podeis", "dais", "vais", "porq", "bueno", "buena", "vaya", "ahora", "algo", "todo", "toda", "todos", "todas", "cada", "aunque", "siempre", "mucho", "mucha", "muchos", "muchas", "bien", "aqui", "aca", "alli", "ahi", "despues", "entonces", "luego", "horas", "servicio"},
 		negators:  []string{"no", "nunca", "jamas", "ni", "sin", "tampoco", "nadie", "nada", "ningun", "ninguna", "ninguno", "cero"},
 		contrast:  []string{"pero", "aunque", "embargo", "salvo", "excepto", "sino", "mientras", "lastima", "lamentablemente", "desafortunadamente"},
@@ -611,7 +611,7 @@ var builtinGenerated = [...]builtinFile{
 			{line: 2495, id: "es.sarcasm.r33_seco_final", class: "sarcasm", explain: "un veredicto seco que cierra el post, sin punto, después de una queja ('… Bacán', 'Un lujo', 'Gracias eh', 'Qué bonito todo'): ironía", when: "grievance", weight: 1.4, hasWeight: true, hasNegatable: true, negate: false, start: true, end: true,
 				patterns: []string{"ok|okey|okay", "ya", "bueno ..0 nada", "excelente|genial|buenisimo|tremendo|gran|lindo ..0 embalaje|servicio|trabajo|atencion|calidad|comunicacion ..0 , ..0 chicos|equipo|gente|muchachos|cracks|genios", "genial|maravilloso|maravillosa|maravilla|estupendo|fantastico|precioso|preciosa|perfecto|excelente|bravo|chapo|ole|hermoso|buenisimo|buenisima|divino|brillante|espectacular|lujo|barbaro|joya|genios|ideal|increible|bacan|chevere|eficientes|eficiente|magia|garantizadisimo|garantizadisima|profesionales|nivelazo|cracks|capos|grosos|sublime|ejemplar|impresionante|aplausos", "un|que|todo ..0 lujo|detallazo|golazo|nivel|nivelazo|espectaculo|exito|genio|encanto|placer|ejemplo", "todo ..0 un ..0 lujo|exito|ejemplo|placer", "de ..0 lujo", "que ..0 bonito|lindo|hermoso|precioso ..0 todo", "que ..0 bonito|lindo|bien|maravilla|consuelo|eficiencia|profesionalidad|profesionalismo|puntualidad|seriedad", "menudo|vaya ..0 consuelo|detalle|servicio|lujo|nivel|eficiencia|experiencia|atencion", "gracias ..1 eh", "aja", "bravazo|bravisimo", "adivinad|adivinen|adivina", "vale", "bonito|lindo", "todo ..0 fenomenal|genial|perfecto|estupendo|divino|maravilloso", "re|muy|super ..0 util|utiles ..1 gracias", "semanita|finde|diita|mananita|lunes|domingo ..0 bacan|genial|redonda|perfecta|perfecto", "semanita|finde|diita|mananita|lunes|domingo ..0 de ..0 lujo", "si ..0 claro", "muchas ..0 gracias ..1 eh"},
 			},
-			{line: 2527, id: "es.sarcasm.r37_pulgar_final", class: "sarcasm", explain: "un pulgar arriba o un aplauso que cierra un post con una queja ('… 'revisado' 👍'): ironía", when: "grievance", weight: 1.2, hasWeight: true, hasNegatable: true, negate: false, end: true,
+			{line: 2527, id: "es.sarcasm.r37_pulgar_final", class: "sarcasm", explain: "un pulgar arriba o un OK que cierra un post con una queja ('… 'revisado' 👍'): ironía", when: "grievance", weight: 1.2, hasWeight: true, hasNegatable: true, negate: false, end: true,
 				patterns: []string{"👍|👌"},
 			},
 			{line: 2536, id: "es.sarcasm.marco", class: "sarcasm", explain: "un elogio que enmarca una queja ('siempre quise…', 'justo lo que necesitaba', 'nada como…', 'presumiendo de la mejor red'): ironía", when: "grievance", weight: 1.2, hasWeight: true, hasNegatable: true, negate: false,
@@ -1070,7 +1070,7 @@ var builtinGenerated = [...]builtinFile{
 		},
 	},
 	{
-		name: "rules/en.yaml", size: 243945, crc: 0x6806b008, lang: "en",
+		name: "rules/en.yaml", size: 243948, crc: 0x65d7fcab, lang: "en",
 		stopwords: []string{"the", "and", "is", "are", "was", "to", "of", "i", "my", "you", "it", "this", "that", "for", "with", "have", "has", "not", "just", "but", "they", "me", "your", "what", "why", "how", "been", "on", "at", "would", "should", "be", "im", "its", "dont", "cant", "can", "will", "so", "an", "get", "got", "we", "our", "please", "thanks", "still", "again", "no", "from", "when", "if", "do", "does", "did", "any", "anyone", "there", "their", "out", "now", "today", "after", "before", "who", "every", "yet", "about", "really", "because", "were", "them", "than", "then", "which", "could", "here", "very", "much", "some", "been", "into", "over", "only", "even", "ever", "never", "hours", "service"},
 		negators:  []string{"not", "no", "never", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "cannot", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "hadnt", "without", "zero", "nothing", "nothings", "nobody", "none", "hardly", "aint"},
 		contrast:  []string{"but", "however", "though", "although", "yet", "except", "while", "meanwhile", "whereas", "gripe", "niggle", "nitpick", "quibble", "annoyance", "downside", "drawback", "shame", "pity", "sadly", "unfortunately"},
@@ -1339,7 +1339,7 @@ var builtinGenerated = [...]builtinFile{
 			{line: 1147, id: "en.sarcasm.r36_my_foot", class: "sarcasm", explain: "'… my ass', '… my foot' closing the post: the claim just quoted is mocked", weight: 1.4, hasWeight: true, hasNegatable: true, negate: false, end: true,
 				patterns: []string{"my ..0 ass|arse|foot"},
 			},
-			{line: 1154, id: "en.sarcasm.r37_thumbs_end", class: "sarcasm", explain: "a thumbs-up or clap closing a post that tells a grievance ('… 'we're working on it' 👍'): irony", when: "grievance", weight: 1.2, hasWeight: true, hasNegatable: true, negate: false, end: true,
+			{line: 1154, id: "en.sarcasm.r37_thumbs_end", class: "sarcasm", explain: "a thumbs-up or OK hand closing a post that tells a grievance ('… 'we're working on it' 👍'): irony", when: "grievance", weight: 1.2, hasWeight: true, hasNegatable: true, negate: false, end: true,
 				patterns: []string{"👍|👌"},
 			},
 			{line: 1163, id: "en.complaint.thanks_for_nothing", class: "complaint", explain: "'thanks for nothing', 'cheers for that' after a failure: a complaint in thanks' clothing", weight: 2, hasWeight: true, hasNegatable: true, negate: false,
