@@ -84,6 +84,16 @@ func quoteSpans(text string, buf []span) []span {
 	return buf
 }
 
+// wholeQuote reports whether quotation q (from quoteSpans) runs from the
+// first character of text to the last, marks aside: the whole post.
+func wholeQuote(text string, q span) bool {
+	start := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
+	end := len(strings.TrimRight(text, " \t\r\n"))
+	// The opening mark is at most 3 bytes (“, «), the closing one too.
+	// q.e holds the closing mark when the quotation was closed.
+	return int(q.s) > start && int(q.s) <= start+3 && int(q.e) < end && int(q.e) >= end-3 && quoteByte[text[q.e]]
+}
+
 // inQuote reports whether text[s:e] lies wholly inside one of spans (see
 // quoteSpans).
 func inQuote(spans []span, s, e int) bool {

@@ -69,3 +69,20 @@ func TestQuoteSpansAgreeWithQuoted(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeQuote checks that only a quotation spanning the whole post is
+// taken for the post itself.
+func TestWholeQuote(t *testing.T) {
+	for text, want := range map[string]bool{
+		`"Please add dark mode to the app"`:          true,
+		"  “Please add dark mode”  ":                 true,
+		`They told me "please wait" and hung up`:     false,
+		`"Please wait", they said. I waited 3 hours`: false,
+		`My review: "five stars" lol`:                false,
+		`"unclosed quotation that runs to the end`:   false,
+	} {
+		spans := quoteSpans(text, nil)
+		got := len(spans) == 1 && wholeQuote(text, spans[0])
+		require.Equal(t, want, got, "%q %v", text, spans)
+	}
+}
