@@ -923,7 +923,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 2.4 && rs.proposalLeads(d)) {
 		ss *= 0.6
 	}
-	so += otherPrior
+	so += otherPrior[l]
 	label := escucha.LabelOther
 	best, second, third := so, sc, ss
 	switch {
