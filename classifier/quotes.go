@@ -58,6 +58,13 @@ func quoteSpans(text string, buf []span) []span {
 	i := firstQuoteByte(text)
 	open, start := -1, 0
 	for i < len(text) {
+		// Only quotation marks and line breaks change the state: skip to
+		// the next byte that can start one (a UTF-8 continuation byte
+		// never equals one of them, so the skip stays on rune starts).
+		if b := text[i]; !quoteByte[b] && b != '\n' {
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if r == '\n' {
 			if open >= 0 && start < i {
