@@ -10,7 +10,7 @@ package classifier
 //     rules about addressing someone, stay);
 //   - a praise hit inside quotation marks: "'the most reliable network'",
 //     «rápido y fácil» are the brand's words quoted back at it, usually
-//     against what happened, not the author's praise (see quoted);
+//     against what happened, not the author's praise (see quoteSpans);
 //   - in a post that makes a proposal, a grievance or irony hit inside
 //     quotation marks: "a 'never play this song again' button", "un modo
 //     'no compres a las 3am'" name the feature proposed, not a failure;

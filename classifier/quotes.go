@@ -5,55 +5,15 @@ import (
 	"unicode/utf8"
 )
 
-// quoted reports whether text[s:e] lies between an opening and a closing
-// quotation mark on the same line. Double quotes (" “ ” « ») and single
-// quotes (' ‘ ’) count; a single quote between two letters is an
-// apostrophe ("don't"), so it neither opens nor closes a quotation.
-func quoted(text string, s, e int) bool {
-	// Until the first byte that can start a quotation mark (most texts
-	// have none before the hit) nothing can open one: skip there. Those
-	// bytes never continue a UTF-8 sequence, so the scan from 0 would
-	// decode a rune there too.
-	i := firstQuoteByte(text[:min(s, len(text))])
-	if i >= s {
-		return false
-	}
-	open := -1 // the quote character that opened the span, -1 = none open
-	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		if r == '\n' {
-			open = -1
-		}
-		if i >= s && open < 0 {
-			return false // the hit starts outside any quotation
-		}
-		if i >= e {
-			return open >= 0 // the hit ended inside an open quotation
-		}
-		if q := quoteKind(text, i, r, size); q != 0 {
-			switch {
-			case open < 0 && q&qOpen != 0:
-				open = int(r)
-			case open >= 0 && q&qClose != 0 && closes(rune(open), r):
-				if i < s {
-					open = -1
-				} else {
-					return false // closed inside the hit: not wholly quoted
-				}
-			}
-		}
-		i += size
-	}
-	return false
-}
-
 // quoteSpans appends to buf the byte ranges of text that lie inside a
-// quotation, as quoted reads them: each range starts after an opening
-// mark and ends at the mark that closes it or one byte before the line
-// break that ends it. A quotation left open at the end of the text ends one byte
-// before it, since quoted never counts a hit that reaches the end of an
-// unclosed quotation. quoted(text, s, e) is then inQuote(spans, s, e),
-// for one scan of the text a post instead of one a hit.
+// quotation on one line, found in one scan. Double quotes (" “ ” « ») and
+// single quotes (' ‘ ’) count; a single quote between two letters is an
+// apostrophe ("don't"), so it neither opens nor closes a quotation. A range
+// starts after the opening mark and ends at the mark that closes it, or one
+// byte before the line break that ends it, or one byte before the end of
+// the text when the quotation is left open: a hit text[s:e] is quoted when
+// inQuote(spans, s, e), which TestQuoteSpansAgreeWithQuoted checks against
+// quoted, the scan-a-hit reference in quotes_test.go.
 func quoteSpans(text string, buf []span) []span {
 	i := firstQuoteByte(text)
 	open, start := -1, 0

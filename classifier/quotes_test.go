@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -22,8 +23,8 @@ func TestQuoted(t *testing.T) {
 	}
 	for _, c := range cases {
 		s := indexOf(c.text, c.word)
-		if got := quoted(c.text, s, s+len(c.word)); got != c.want {
-			t.Errorf("quoted(%q, %q) = %v, want %v", c.text, c.word, got, c.want)
+		if got := inQuote(quoteSpans(c.text, nil), s, s+len(c.word)); got != c.want {
+			t.Errorf("inQuote(%q, %q) = %v, want %v", c.text, c.word, got, c.want)
 		}
 	}
 }
@@ -85,4 +86,47 @@ func TestWholeQuote(t *testing.T) {
 		got := len(spans) == 1 && wholeQuote(text, spans[0])
 		require.Equal(t, want, got, "%q %v", text, spans)
 	}
+}
+
+// quoted is the reference quoteSpans is checked against, one scan a hit:
+// it reports whether text[s:e] lies between an opening and a closing
+// quotation mark on the same line. Double quotes (" “ ” « ») and single
+// quotes (' ‘ ’) count; a single quote between two letters is an
+// apostrophe ("don't"), so it neither opens nor closes a quotation.
+func quoted(text string, s, e int) bool {
+	// Until the first byte that can start a quotation mark (most texts
+	// have none before the hit) nothing can open one: skip there. Those
+	// bytes never continue a UTF-8 sequence, so the scan from 0 would
+	// decode a rune there too.
+	i := firstQuoteByte(text[:min(s, len(text))])
+	if i >= s {
+		return false
+	}
+	open := -1 // the quote character that opened the span, -1 = none open
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if r == '\n' {
+			open = -1
+		}
+		if i >= s && open < 0 {
+			return false // the hit starts outside any quotation
+		}
+		if i >= e {
+			return open >= 0 // the hit ended inside an open quotation
+		}
+		if q := quoteKind(text, i, r, size); q != 0 {
+			switch {
+			case open < 0 && q&qOpen != 0:
+				open = int(r)
+			case open >= 0 && q&qClose != 0 && closes(rune(open), r):
+				if i < s {
+					open = -1
+				} else {
+					return false // closed inside the hit: not wholly quoted
+				}
+			}
+		}
+		i += size
+	}
+	return false
 }
