@@ -30,6 +30,15 @@ func requireLabels(t *testing.T, c *Classifier, want escucha.Label, texts ...str
 	}
 }
 
+// rulesFile writes a company rules file in a temporary directory and
+// returns its path.
+func rulesFile(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+	return path
+}
+
 func hasRule(v escucha.Verdict, prefix string) bool {
 	for _, r := range v.Rules {
 		if strings.HasPrefix(r.ID, prefix) {
@@ -107,10 +116,7 @@ func TestShouldIIsNotASuggestion(t *testing.T) {
 }
 
 func TestCompetitorAndReportedSpeech(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "rules.yaml")
-	require.NoError(t, os.WriteFile(path, []byte("competitors: [Rivalia]\n"), 0o600))
-	c := newC(t, Options{RulesFile: path, Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
+	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
 	v := c.Classify("Rivalia me cobró dos veces y no me devuelven el dinero. Mañana me paso a @acme", "es")
 	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
 	require.True(t, hasRule(v, "es.signal.competitor"), v.RuleIDs())
@@ -359,9 +365,7 @@ func TestPraiseThenButGrievance(t *testing.T) {
 // condition fails) does not stop "Bien, pero…" from reading the part
 // after "but" as the point: only rules that count do.
 func TestPraiseThenButIgnoresUncountedConditionalRules(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "rules.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(`rules:
+	path := rulesFile(t, `rules:
   - id: acme.severity.ceo_mine
     lang: en
     class: severity
@@ -370,7 +374,7 @@ func TestPraiseThenButIgnoresUncountedConditionalRules(t *testing.T) {
     weight: 0.8
     explain: "the CEO addressed about the author's own case"
     patterns: ["my"]
-`), 0o600))
+`)
 	plain := newC(t, Options{})
 	custom := newC(t, Options{RulesFile: path})
 	text := "honestly the guy at the Acme counter was great. the billing desk tho?? added a $900 'care plan' to my invoice and looked surprised when I noticed"

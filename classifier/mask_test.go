@@ -1,8 +1,6 @@
 package classifier
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,8 +17,7 @@ func TestBrandNameIsNotPraise(t *testing.T) {
 		{"Perfect Pets", "Perfect Pets charged my card twice this month and nobody will refund me"},
 	}
 	for _, tc := range texts {
-		c, err := New(Options{Brand: config.Brand{Name: tc.brand}})
-		require.NoError(t, err)
+		c := newC(t, Options{Brand: config.Brand{Name: tc.brand}})
 		v := c.Classify(tc.text, "")
 		require.Equal(t, escucha.LabelComplaint, v.Label, "%s: %+v", tc.text, v.Rules)
 		for _, r := range v.Rules {
@@ -33,8 +30,7 @@ func TestBrandNameIsNotPraise(t *testing.T) {
 // problema") takes the grievance words inside its own match out of the
 // count; the same words elsewhere in the post still count.
 func TestCoversMasksTheDeniedProblem(t *testing.T) {
-	c, err := New(Options{})
-	require.NoError(t, err)
+	c := newC(t, Options{})
 	v := c.Classify("Yo he estado en cinco hoteles de Acme y nunca he tenido un problema, la verdad", "es")
 	require.Equal(t, escucha.LabelOther, v.Label, v.Rules)
 	ids := map[string]bool{}
@@ -52,40 +48,32 @@ func TestCoversMasksTheDeniedProblem(t *testing.T) {
 // when nothing after the contrast word is a known grievance; the same
 // praise with no contrast word stays praise.
 func TestServedPraiseThenBut(t *testing.T) {
-	c, err := New(Options{})
-	require.NoError(t, err)
-	for _, text := range []string{
+	c := newC(t, Options{})
+	requireLabels(t, c, escucha.LabelComplaint,
 		"The installers from Acme were lovely and tidy. But the panels are on the north side of the roof.",
-		"Los instaladores de Acme majísimos, rápidos y limpios. Pero el canalón quedó en la puerta de casa.",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelComplaint, v.Label, "%s: %v", text, v.Rules)
-	}
-	v := c.Classify("The installers from Acme were lovely and tidy, the panels look great.", "en")
-	require.Equal(t, escucha.LabelOther, v.Label, v.Rules)
+		"Los instaladores de Acme majísimos, rápidos y limpios. Pero el canalón quedó en la puerta de casa.")
+	requireLabels(t, c, escucha.LabelOther, "The installers from Acme were lovely and tidy, the panels look great.")
 }
 
 // TestEndAttribute checks rule attribute end: a dry verdict closing the
 // post ("… Bacán", "… Progress") is irony after a grievance, while the
 // same word with more of the post after it is not matched by such a rule.
 func TestEndAttribute(t *testing.T) {
-	c, err := New(Options{})
-	require.NoError(t, err)
-	for _, text := range []string{
+	c := newC(t, Options{})
+	closing := []string{
 		"Llevo 25 min en la gasolinera de Acme y funciona 1 surtidor de 6. Un domingo. Bacán",
 		"Pedí a Acme un cargador y llevo 3 semanas esperando. Un lujo 👏 @acme",
 		"My Acme train was cancelled again this morning, third time this week. Progress #acme",
-	} {
+	}
+	requireLabels(t, c, escucha.LabelComplaint, closing...)
+	for _, text := range closing {
 		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelComplaint, v.Label, "%s: %v", text, v.RuleIDs())
 		require.True(t, hasRule(v, "es.sarcasm.r33_seco_final") || hasRule(v, "en.sarcasm.r33_curt_end"), "%s: %v", text, v.RuleIDs())
 	}
 	v := c.Classify("Llevo 25 min en la gasolinera de Acme. Bacán el café de la tienda, eso sí", "es")
 	require.False(t, hasRule(v, "es.sarcasm.r33_seco_final"), v.RuleIDs())
 
-	dir := t.TempDir()
-	path := filepath.Join(dir, "rules.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(`rules:
+	c2 := newC(t, Options{RulesFile: rulesFile(t, `rules:
   - id: acme.other.ends_with_thanks
     lang: en
     class: other
@@ -93,9 +81,7 @@ func TestEndAttribute(t *testing.T) {
     end: true
     explain: "thanks closing the post"
     patterns: ["thanks ..0 acme"]
-`), 0o600))
-	c2, err := New(Options{RulesFile: path})
-	require.NoError(t, err)
+`)})
 	require.True(t, hasRule(c2.Classify("It came early, thanks Acme 🙌 #happy", "en"), "acme.other.ends_with_thanks"))
 	require.False(t, hasRule(c2.Classify("Thanks Acme for nothing", "en"), "acme.other.ends_with_thanks"))
 }
@@ -105,8 +91,7 @@ func TestEndAttribute(t *testing.T) {
 // a post is the author's story, not commentary damped as impersonal; the
 // same verb inside a sentence is not.
 func TestSubjectlessVerbIsPersonal(t *testing.T) {
-	c, err := New(Options{})
-	require.NoError(t, err)
+	c := newC(t, Options{})
 	v := c.Classify("Paid €18 for the Acme premium seat upgrade. Same seat as everyone else and a cold sandwich in cling film", "en")
 	require.True(t, hasRule(v, "en.other.r33_subjectless"), v.RuleIDs())
 	require.False(t, hasRule(v, "en.signal.impersonal"), v.RuleIDs())
@@ -120,8 +105,7 @@ func TestSubjectlessVerbIsPersonal(t *testing.T) {
 // else's, not the author's stance, while the news rules still read a
 // quoted headline.
 func TestQuotedOtherIsSomeoneElses(t *testing.T) {
-	c, err := New(Options{})
-	require.NoError(t, err)
+	c := newC(t, Options{})
 	v := c.Classify("Got an email from Acme: 'your password was changed'. I didn't change it. 0.8 BTC gone. Support says 'user error'.", "en")
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
 	require.False(t, hasRule(v, "en.other."), v.RuleIDs())
