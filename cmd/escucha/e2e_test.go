@@ -250,6 +250,9 @@ func TestRestartNeverLosesNorDuplicatesAnAlert(t *testing.T) {
 	require.False(t, rec.Ledger.NotifiedAt.IsZero())
 }
 
+// requireStreamMessages checks that the alert stream holds n messages. A
+// phone's core subscription can receive a message before the stream has
+// stored it, so the count is polled for a few seconds before failing.
 func requireStreamMessages(t *testing.T, url string, n uint64) {
 	t.Helper()
 	nc, err := nats.Connect(url)
@@ -259,9 +262,18 @@ func requireStreamMessages(t *testing.T, url string, n uint64) {
 	require.NoError(t, err)
 	s, err := js.Stream(context.Background(), "ESCUCHA_ALERTS")
 	require.NoError(t, err)
-	info, err := s.Info(context.Background())
-	require.NoError(t, err)
-	require.Equal(t, n, info.State.Msgs, "messages in ESCUCHA_ALERTS")
+	var got uint64
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info, err := s.Info(context.Background())
+		require.NoError(t, err)
+		got = info.State.Msgs
+		if got == n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Equal(t, n, got, "messages in ESCUCHA_ALERTS")
 }
 
 func TestCLIActsAndReportsThroughARunningDaemonWithLogins(t *testing.T) {
