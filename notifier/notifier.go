@@ -93,15 +93,18 @@ type Options struct {
 // Notifier publishes the store's outbox to JetStream and serves the action
 // requests of recipients. Create it with New and start it with Run.
 type Notifier struct {
-	nc       *nats.Conn
-	js       jetstream.JetStream
-	outbox   Outbox
-	prefix   string
-	window   time.Duration
-	log      *slog.Logger
-	m        *metrics
-	now      func() time.Time
-	kick     chan struct{}
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	outbox Outbox
+	prefix string
+	window time.Duration
+	log    *slog.Logger
+	m      *metrics
+	now    func() time.Time
+	kick   chan struct{}
+	// started is closed once Run has its streams (and, with a router, its
+	// fatigue state and escalation consumer) and enters its publish loop.
+	started  chan struct{}
 	tick     time.Duration
 	retryMin time.Duration
 	retryMax time.Duration
@@ -174,6 +177,7 @@ func New(opts Options) (*Notifier, error) {
 		m:        newMetrics(opts.Registerer),
 		now:      opts.Now,
 		kick:     make(chan struct{}, 1),
+		started:  make(chan struct{}),
 		tick:     defaultTick,
 		retryMin: defaultRetryMin,
 		retryMax: defaultRetryMax,
@@ -244,6 +248,11 @@ func (n *Notifier) Run(ctx context.Context) error {
 		defer stop()
 	}
 	n.log.Info("notifier started", "prefix", n.prefix, "duplicate_window", n.window)
+	select {
+	case <-n.started: // Run called again on the same Notifier
+	default:
+		close(n.started)
+	}
 	t := time.NewTicker(n.tick)
 	defer t.Stop()
 	for {

@@ -85,6 +85,13 @@ func start(t *testing.T, nc *nats.Conn, st Outbox, tune func(*Notifier)) *runnin
 		_, err := js.Stream(t.Context(), "ESCUCHA_EVENTS")
 		return err == nil
 	}, 10*time.Second, 10*time.Millisecond)
+	// The stream can exist before Run has the reply to its create request;
+	// tests that stop the broker next need Run past its start-up steps.
+	select {
+	case <-n.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("notifier did not finish starting")
+	}
 	return r
 }
 
