@@ -45,7 +45,8 @@ func ladderRouter(t *testing.T, after time.Duration, steps int) *Router {
 	return r
 }
 
-// startRouted runs a notifier with a router until the test ends.
+// startRouted runs a notifier (with a router when r is not nil) until the
+// test ends, and returns once it has started.
 func startRouted(t *testing.T, nc *nats.Conn, st Outbox, r *Router, now func() time.Time, tune ...func(*Notifier)) *running {
 	t.Helper()
 	reg := prometheus.NewRegistry()
@@ -58,12 +59,15 @@ func startRouted(t *testing.T, nc *nats.Conn, st Outbox, r *Router, now func() t
 	run := &running{n: n, reg: reg, cancel: cancel, done: make(chan error, 1)}
 	go func() { run.done <- n.Run(ctx) }()
 	t.Cleanup(run.stop)
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		_, err := js.Consumer(t.Context(), TimersStreamName("escucha"), escalatorConsumer)
-		return err == nil
-	}, 10*time.Second, 10*time.Millisecond)
+	// Run is past its start-up steps (streams, and with a router the fatigue
+	// state and the escalation consumer) only when it has had the replies:
+	// a stream or consumer can exist on the server a moment earlier, and
+	// tests that stop the broker next need Run in its publish loop.
+	select {
+	case <-n.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("notifier did not finish starting")
+	}
 	return run
 }
 

@@ -69,30 +69,10 @@ type running struct {
 // start runs a notifier until the test ends and waits for its streams.
 func start(t *testing.T, nc *nats.Conn, st Outbox, tune func(*Notifier)) *running {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	n, err := New(Options{Conn: nc, Outbox: st, Registerer: reg})
-	require.NoError(t, err)
-	if tune != nil {
-		tune(n)
+	if tune == nil {
+		return startRouted(t, nc, st, nil, nil)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{n: n, reg: reg, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- n.Run(ctx) }()
-	t.Cleanup(r.stop)
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		_, err := js.Stream(t.Context(), "ESCUCHA_EVENTS")
-		return err == nil
-	}, 10*time.Second, 10*time.Millisecond)
-	// The stream can exist before Run has the reply to its create request;
-	// tests that stop the broker next need Run past its start-up steps.
-	select {
-	case <-n.started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("notifier did not finish starting")
-	}
-	return r
+	return startRouted(t, nc, st, nil, nil, tune)
 }
 
 func (r *running) stop() {

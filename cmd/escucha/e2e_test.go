@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/escucha/escucha"
@@ -262,18 +263,11 @@ func requireStreamMessages(t *testing.T, url string, n uint64) {
 	require.NoError(t, err)
 	s, err := js.Stream(context.Background(), "ESCUCHA_ALERTS")
 	require.NoError(t, err)
-	var got uint64
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		info, err := s.Info(context.Background())
-		require.NoError(t, err)
-		got = info.State.Msgs
-		if got == n || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	require.Equal(t, n, got, "messages in ESCUCHA_ALERTS")
+		require.NoError(c, err)
+		assert.Equal(c, n, info.State.Msgs, "messages in ESCUCHA_ALERTS")
+	}, 5*time.Second, 20*time.Millisecond)
 }
 
 func TestCLIActsAndReportsThroughARunningDaemonWithLogins(t *testing.T) {
