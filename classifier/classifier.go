@@ -199,6 +199,9 @@ var otherPrior = [2]float64{langES: 0.85, langEN: 1.0}
 func (rs *ruleset) run(d *doc, text, lang string) *result {
 	l, mask := rs.normalize(d, text, lang)
 	rs.match(d, mask)
+	if rs.hasCues {
+		rs.splitCues(d)
+	}
 	rs.maskHits(d)
 	return rs.decide(d, l)
 }
@@ -493,7 +496,7 @@ const (
 // accOf is the accumulator of each rule class.
 var accOf = [...]uint8{
 	clsComplaint: accComplaint, clsSeverity: accComplaint, clsSuggestion: accSuggestion,
-	clsOther: accOther, clsPraise: accPraise, clsSarcasm: accSarcasm, clsSignal: accNone, clsEntity: accNone,
+	clsOther: accOther, clsPraise: accPraise, clsSarcasm: accSarcasm, clsSignal: accNone, clsEntity: accNone, clsCue: accNone,
 }
 
 // deferred is a rule with a "when" condition, waiting in decide until the
@@ -942,6 +945,17 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		label, best, second, third = escucha.LabelComplaint, sc, so, ss
 	case ss > sc && ss > so:
 		label, best, second, third = escucha.LabelSuggestion, ss, so, sc
+	}
+	// Cue words ("refund", "voicemail", "cobraron") count only for a post
+	// that would otherwise be other and that no other rule (news, a fix,
+	// a question, a retraction) claimed, and not when a grievance in it
+	// was found to be a competitor's (its words tell the competitor's
+	// story): their sum joins the complaint score.
+	if label == escucha.LabelOther && len(d.cues) > 0 && !compUsed && acc[accOther] == 0 {
+		if cw, n := rs.cueWeight(d); n >= minCues && sc+cw >= ss && sc+cw > so {
+			rs.fireCues(d)
+			label, best, second, third = escucha.LabelComplaint, sc+cw, so, ss
+		}
 	}
 	res.label = label
 	res.score = d.scores.score(second-best, third-best)

@@ -69,7 +69,8 @@ type doc struct {
 	endings  [2]int   // words with an ending (or accent) typical of es, en
 	guard    uint64   // OR of the tokens' guard bits (tokEntry.guard), set by lookup and expand
 	hits     []hit
-	entHit   bool // some hit is of an entity rule (brand, CEO, competitor)
+	cues     []hit // hits of cue rules, kept apart from hits by splitCues
+	entHit   bool  // some hit is of an entity rule (brand, CEO, competitor)
 	fired    []fired
 	spans    []span
 	qspans   []span // the text's quotations (quoteSpans), set by maskHits
@@ -107,6 +108,7 @@ func (d *doc) reset(text string) {
 	d.ids = d.ids[:0]
 	d.idAt = d.idAt[:0]
 	d.hits = d.hits[:0]
+	d.cues = d.cues[:0]
 	d.entHit = false
 	d.fired = d.fired[:0]
 	d.spans = d.spans[:0]

@@ -32,6 +32,15 @@ func (rs *ruleset) runRef(d *doc, text, lang string, index [][]int32) result {
 	rs.expandRef(d, l)
 	rs.lookupRef(d)
 	rs.matchRef(d, mask, index)
+	var cues []hit
+	d.hits = slices.DeleteFunc(d.hits, func(h hit) bool {
+		if rs.rules[h.rule].class == clsCue {
+			cues = append(cues, h)
+			return true
+		}
+		return false
+	})
+	d.cues = cues
 	rs.maskHits(d)
 	return rs.decideRef(d, l)
 }
@@ -875,6 +884,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	if ss > 0 {
 		praise *= 0.3
 	}
+	otherW := so // the other rules' weight alone
 	so += praise
 	// A grievance after "but" outweighs the praise before it.
 	if contrastUsed && sc > 0 {
@@ -931,6 +941,37 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		label, best, second, third = escucha.LabelComplaint, sc, so, ss
 	case ss > sc && ss > so:
 		label, best, second, third = escucha.LabelSuggestion, ss, so, sc
+	}
+	if label == escucha.LabelOther && len(d.cues) > 0 && !compUsed && otherW == 0 {
+		// One hit per distinct word, the first; their weights summed.
+		slices.SortStableFunc(d.cues, func(a, b hit) int { return int(a.start - b.start) })
+		seen := map[string]bool{}
+		byRule := map[int32][]hit{}
+		var order []int32
+		cw := 0.0
+		for _, h := range d.cues {
+			w := string(d.norm(int(h.start)))
+			if seen[w] {
+				continue
+			}
+			seen[w] = true
+			cw += rs.rules[h.rule].weight
+			if byRule[h.rule] == nil {
+				order = append(order, h.rule)
+			}
+			byRule[h.rule] = append(byRule[h.rule], h)
+		}
+		if len(seen) >= minCues && sc+cw >= ss && sc+cw > so {
+			slices.Sort(order)
+			for _, ri := range order {
+				w := 0.0
+				for range byRule[ri] {
+					w += rs.rules[ri].weight
+				}
+				rs.addFiredRef(d, ri, w, byRule[ri])
+			}
+			label, best, second, third = escucha.LabelComplaint, sc+cw, so, ss
+		}
 	}
 	res.label = label
 	res.score = round3(1 / (1 + math.Exp(second-best) + math.Exp(third-best)))

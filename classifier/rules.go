@@ -33,11 +33,12 @@ const (
 	clsSeverity                    // only sets severity
 	clsSignal                      // computed by the engine (emphasis, contrast, negation…)
 	clsEntity                      // brand, CEO or competitor names from config
+	clsCue                         // a word common in complaints: counts only when nothing else flags the post
 )
 
 var classNames = map[string]ruleClass{
 	"complaint": clsComplaint, "suggestion": clsSuggestion, "other": clsOther, "praise": clsPraise,
-	"sarcasm": clsSarcasm, "severity": clsSeverity, "signal": clsSignal,
+	"sarcasm": clsSarcasm, "severity": clsSeverity, "signal": clsSignal, "cue": clsCue,
 }
 
 // Entity kinds of clsEntity rules.
@@ -200,6 +201,7 @@ type ruleset struct {
 	nIDs      int32
 	rules     []rule
 	hasLeaves bool // a rule has leaves_for_brand
+	hasCues   bool // a rule is a cue
 	patterns  []pattern
 	cands     []cand   // by first-element id, in pattern order
 	needs     []int32  // cands[i]'s presence key to check (keyTrue if none), apart so match scans them densely
@@ -719,7 +721,7 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	}
 	cls, ok := classNames[s.Class]
 	if !ok {
-		return fail(fmt.Errorf("class %q: want complaint, suggestion, other, praise, sarcasm, severity or signal", s.Class))
+		return fail(fmt.Errorf("class %q: want complaint, suggestion, other, praise, sarcasm, severity, signal or cue", s.Class))
 	}
 	r.class = cls
 	if s.Weight != nil {
@@ -754,6 +756,11 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	}
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
+	}
+	if cls == clsCue {
+		if err := checkCue(s, r.weight); err != nil {
+			return fail(err)
+		}
 	}
 	switch s.When {
 	case "":
@@ -1081,6 +1088,7 @@ func (b *builder) compile(opts Options) (*ruleset, error) {
 	rs := b.finish()
 	for i := range rs.rules {
 		rs.hasLeaves = rs.hasLeaves || rs.rules[i].leaves
+		rs.hasCues = rs.hasCues || rs.rules[i].class == clsCue
 	}
 	return rs, nil
 }
