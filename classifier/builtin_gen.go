@@ -5,7 +5,7 @@ package classifier
 // builtinGenerated is rules/*.yaml decoded (see builtinFile).
 var builtinGenerated = [...]builtinFile{
 	{
-		name: "rules/es.yaml", size: 321140, crc: 0x2d2fbaeb, lang: "es",
+		name: "rules/es.yaml", size: 321146, crc: 0xbcee9092, lang: "es",
 		stopwords: []string{"de", "la", "que", "no", "hola", "buenas", "buenos", "tardes", "noches", "saludos", "favor", "senor", "senora", "el", "en", "y", "los", "las", "del", "se", "por", "un", "una", "con", "para", "es", "mi", "me", "lo", "al", "le", "su", "ya", "pero", "mas", "muy", "sin", "hay", "esta", "este", "eso", "esto", "como", "cuando", "porque", "nos", "os", "les", "yo", "tu", "vos", "usted", "ustedes", "hace", "llevo", "sigue", "sigo", "todavia", "aun", "nadie", "nada", "ni", "tengo", "tiene", "tienen", "son", "estoy", "estan", "fue", "ser", "hoy", "ayer", "dia", "dias", "q", "xq", "pq", "tmb", "tb", "otra", "vez", "gracias", "deberian", "seria", "ojala", "alguien", "pues", "asi", "tambien", "donde", "cuanto", "cual", "mis", "sus", "ellos", "nunca", "desde", "hasta", "sois", "unos", "unas", "vuestro", "vuestra", "vuestros", "vuestras", "habeis", "teneis", "estais", "podeis", "dais", "vais", "porq", "bueno", "buena", "vaya", "ahora", "algo", "todo", "toda", "todos", "todas", "cada", "aunque", "siempre", "mucho", "mucha", "muchos", "muchas", "bien", "aqui", "aca", "alli", "ahi", "despues", "entonces", "luego", "horas", "servicio"},
 		negators:  []string{"no", "nunca", "jamas", "ni", "sin", "tampoco", "nadie", "nada", "ningun", "ninguna", "ninguno", "cero"},
 		contrast:  []string{"pero", "aunque", "embargo", "salvo", "excepto", "sino", "mientras", "lastima", "lamentablemente", "desafortunadamente"},
@@ -1286,7 +1286,7 @@ var builtinGenerated = [...]builtinFile{
 		},
 	},
 	{
-		name: "rules/en.yaml", size: 290369, crc: 0x35a3845e, lang: "en",
+		name: "rules/en.yaml", size: 290375, crc: 0xe6869097, lang: "en",
 		stopwords: []string{"the", "and", "is", "are", "was", "to", "of", "i", "my", "you", "it", "this", "that", "for", "with", "have", "has", "not", "just", "but", "they", "me", "your", "what", "why", "how", "been", "on", "at", "would", "should", "be", "im", "its", "dont", "cant", "can", "will", "so", "an", "get", "got", "we", "our", "please", "thanks", "still", "again", "no", "from", "when", "if", "do", "does", "did", "any", "anyone", "there", "their", "out", "now", "today", "after", "before", "who", "every", "yet", "about", "really", "because", "were", "them", "than", "then", "which", "could", "here", "very", "much", "some", "been", "into", "over", "only", "even", "ever", "never", "hours", "service"},
 		negators:  []string{"not", "no", "never", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "cannot", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "hadnt", "without", "zero", "nothing", "nothings", "nobody", "none", "hardly", "aint"},
 		contrast:  []string{"but", "however", "though", "although", "yet", "except", "while", "meanwhile", "whereas", "gripe", "niggle", "nitpick", "quibble", "annoyance", "downside", "drawback", "shame", "pity", "sadly", "unfortunately"},
