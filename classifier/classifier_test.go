@@ -233,6 +233,11 @@ func TestCustomRulesFileErrors(t *testing.T) {
 			`covers: only complaint, other and praise rules`},
 		"stretched": {"rules:\n  - id: acme.s\n    lang: en\n    class: complaint\n    explain: s\n    patterns: [\"bbb|ftc complaint\"]\n",
 			`"bbb" has a letter three times in a row, which matching collapses to one, so it is "b"`},
+		// Cue rules (cue.go): one word, a light weight, nothing else.
+		"cuephrase":   {"rules:\n  - id: acme.cue.a\n    class: cue\n    weight: 0.3\n    explain: a\n    patterns: [\"took ages\"]\n", `a cue is one word`},
+		"cueheavy":    {"rules:\n  - id: acme.cue.b\n    class: cue\n    weight: 2\n    explain: b\n    patterns: [refund]\n", `a cue's weight is above 0 and at most 1`},
+		"cueseverity": {"rules:\n  - id: acme.cue.c\n    class: cue\n    weight: 0.3\n    severity: high\n    explain: c\n    patterns: [refund]\n", `a cue rule has only`},
+		"cueregexp":   {"rules:\n  - id: acme.cue.d\n    class: cue\n    weight: 0.3\n    explain: d\n    patterns: [\"re:refund\"]\n", `a cue is one word`},
 	}
 	for name, tc := range cases {
 		path := filepath.Join(dir, name+".yaml")

@@ -1,8 +1,6 @@
 package classifier
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -49,24 +47,6 @@ func TestCuesFlagOnlyWhatNothingElseDecides(t *testing.T) {
 	)
 	// A proposal stays a proposal.
 	requireLabels(t, c, escucha.LabelSuggestion, "@acme please add zorblat, quuxen and flimber to the app")
-}
-
-func TestCueRuleErrors(t *testing.T) {
-	dir := t.TempDir()
-	cases := map[string]struct{ body, want string }{
-		"phrase":   {"rules:\n  - id: acme.cue.a\n    class: cue\n    weight: 0.3\n    explain: a\n    patterns: [\"took ages\"]\n", `a cue is one word`},
-		"heavy":    {"rules:\n  - id: acme.cue.b\n    class: cue\n    weight: 2\n    explain: b\n    patterns: [refund]\n", `a cue's weight is above 0 and at most 1`},
-		"severity": {"rules:\n  - id: acme.cue.c\n    class: cue\n    weight: 0.3\n    severity: high\n    explain: c\n    patterns: [refund]\n", `a cue rule has only`},
-		"regexp":   {"rules:\n  - id: acme.cue.d\n    class: cue\n    weight: 0.3\n    explain: d\n    patterns: [\"re:refund\"]\n", `a cue is one word`},
-	}
-	for name, tc := range cases {
-		path := filepath.Join(dir, name+".yaml")
-		require.NoError(t, os.WriteFile(path, []byte(tc.body), 0o600))
-		_, err := New(Options{RulesFile: path})
-		require.Error(t, err, name)
-		require.Contains(t, err.Error(), path, name)
-		require.Contains(t, err.Error(), tc.want, name)
-	}
 }
 
 // TestBuiltinCuesAreContentWords keeps the mined lists to what a reader

@@ -36,6 +36,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -227,7 +228,7 @@ func rulesBlock(o options, cues []cue, c counts) string {
 		w := math.Min(o.scale*b.from, 1)
 		slices.Sort(b.words)
 		fmt.Fprintf(&sb, "  - id: %s.cue.b%02.0f\n", o.lang, b.from*10)
-		fmt.Fprintf(&sb, "    class: cue\n    weight: %s\n", trimFloat(w))
+		fmt.Fprintf(&sb, "    class: cue\n    weight: %s\n", strconv.FormatFloat(math.Round(w*1000)/1000, 'f', -1, 64))
 		if o.lang == "es" {
 			fmt.Fprintf(&sb, "    explain: \"palabras que aparecen sobre todo en quejas (log-odds %g a %g): cuentan solo si ninguna otra regla marca el post\"\n", b.from, b.from+o.step)
 		} else {
@@ -240,10 +241,6 @@ func rulesBlock(o options, cues []cue, c counts) string {
 	}
 	sb.WriteString("  # END cues\n")
 	return sb.String()
-}
-
-func trimFloat(f float64) string {
-	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3f", f), "0"), ".")
 }
 
 // replaceBlock puts block in place of the cue block of src, or at its end.
