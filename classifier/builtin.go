@@ -179,6 +179,13 @@ func (b *builder) addBuiltin(f *builtinFile) error {
 	var errs []error
 	for i := range f.rules {
 		r := &f.rules[i]
+		if d := b.isDisabled(r.id); d != nil {
+			if r.signal != "" {
+				errs = append(errs, &RuleError{File: b.custom, Line: d.line, Rule: "disable",
+					Err: fmt.Errorf("%q is a signal rule other rules rely on: it cannot be disabled", r.id)})
+			}
+			continue
+		}
 		if err := b.addRule(f.name, r.line, f.lang, r.spec()); err != nil {
 			errs = append(errs, err)
 		}

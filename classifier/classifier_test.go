@@ -238,6 +238,10 @@ func TestCustomRulesFileErrors(t *testing.T) {
 		"cueheavy":    {"rules:\n  - id: acme.cue.b\n    class: cue\n    weight: 2\n    explain: b\n    patterns: [refund]\n", `a cue's weight is above 0 and at most 1`},
 		"cueseverity": {"rules:\n  - id: acme.cue.c\n    class: cue\n    weight: 0.3\n    severity: high\n    explain: c\n    patterns: [refund]\n", `a cue rule has only`},
 		"cueregexp":   {"rules:\n  - id: acme.cue.d\n    class: cue\n    weight: 0.3\n    explain: d\n    patterns: [\"re:refund\"]\n", `a cue is one word`},
+		// The disable list: a misspelt id, a signal rule, a map.
+		"disableunknown": {"disable:\n  - en.cue.*\n  - en.complaint.no_such_rule\n", `:3: rule "disable": "en.complaint.no_such_rule": no built-in rule has this id`},
+		"disablesignal":  {"disable: [en.signal.*]\n", `rule "disable": "en.signal.emphasis" is a signal rule other rules rely on: it cannot be disabled`},
+		"disablemap":     {"disable:\n  - {id: en.cue.b10}\n", `:2: rule "disable": want a built-in rule id, or an id prefix ending in "*"`},
 	}
 	for name, tc := range cases {
 		path := filepath.Join(dir, name+".yaml")

@@ -91,3 +91,30 @@ func TestBuiltinCuesAreContentWords(t *testing.T) {
 		require.Greater(t, cues, 100, "%s has its mined cue words", name)
 	}
 }
+
+// TestDisableBuiltinRules switches built-in rules off from the company
+// file: an id, or a prefix such as all English cue words.
+func TestDisableBuiltinRules(t *testing.T) {
+	const cues = "@acme voicemail, refund, reference number"
+	const fault = "@acme the order never arrived"
+	base := newC(t, Options{})
+	require.Equal(t, escucha.LabelComplaint, base.Classify(cues, "en").Label)
+	require.Contains(t, base.Classify(fault, "en").RuleIDs(), "en.complaint.defect")
+
+	c := newC(t, Options{RulesFile: rulesFile(t, "disable:\n  - en.cue.*\n  - en.complaint.defect\n")})
+	v := c.Classify(cues, "en")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+	for _, id := range v.RuleIDs() {
+		require.False(t, strings.HasPrefix(id, "en.cue."), id)
+	}
+	v = c.Classify(fault, "en")
+	require.Equal(t, escucha.LabelComplaint, v.Label, "the other rules still see the fault")
+	require.NotContains(t, v.RuleIDs(), "en.complaint.defect")
+	// Spanish cue words are untouched.
+	v = c.Classify("@acme cartelito, cachai, compensación", "es")
+	require.Equal(t, escucha.LabelComplaint, v.Label)
+	require.Equal(t, base.Classify("@acme cartelito, cachai, compensación", "es").RuleIDs(), v.RuleIDs())
+	for _, id := range v.RuleIDs() {
+		require.True(t, strings.HasPrefix(id, "es.cue."), id)
+	}
+}

@@ -366,6 +366,17 @@ type customFile struct {
 	} `yaml:"ceo"`
 	Keywords map[string][]string `yaml:"keywords"`
 	Rules    []yaml.Node         `yaml:"rules"`
+	// Disable lists built-in rules the company switches off: rule ids, or
+	// an id prefix ending in "*" ("en.cue.*").
+	Disable []yaml.Node `yaml:"disable"`
+}
+
+// disabled is one entry of a company file's disable list.
+type disabled struct {
+	id     string // the id, or the prefix when prefix is set
+	prefix bool
+	line   int
+	used   bool // it matched a built-in rule
 }
 
 // builder collects rules and compiles them into a ruleset.
@@ -382,6 +393,8 @@ type builder struct {
 		id                                int32
 	}
 	yamlOnly bool                // read built-in files from YAML even when generated (tests)
+	disabled []disabled          // built-in rules the company file switches off
+	custom   string              // the company file's path, for errors
 	folded   map[string][]string // foldTokens' answers (callers never change them)
 	// Scratch of checkPattern, reused from pattern to pattern.
 	abbrF    wordFilter // the abbreviations of both languages
@@ -922,7 +935,11 @@ func handlesOf(hs []string) []string {
 }
 
 // addCustomFile reads a company rules file.
-func (b *builder) addCustomFile(path string) (*customFile, error) {
+// readCustomFile decodes a company's rules file and its disable list
+// (unknown keys are errors), before the built-in rules are added, so that
+// they can skip the rules it switches off.
+func (b *builder) readCustomFile(path string) (*customFile, error) {
+	b.custom = path
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read rules file: %w", err)
@@ -936,6 +953,59 @@ func (b *builder) addCustomFile(path string) (*customFile, error) {
 		}
 		return nil, &RuleError{File: path, Line: yamlLine(err), Err: err}
 	}
+	var errs []error
+	for i := range f.Disable {
+		n := &f.Disable[i]
+		id := strings.TrimSpace(n.Value)
+		if n.Kind != yaml.ScalarNode || id == "" || id == "*" {
+			errs = append(errs, &RuleError{File: path, Line: n.Line, Rule: "disable", Err: errors.New(`want a built-in rule id, or an id prefix ending in "*" such as "en.cue.*"`)})
+			continue
+		}
+		d := disabled{id: id, line: n.Line}
+		if p, ok := strings.CutSuffix(id, "*"); ok {
+			d.id, d.prefix = p, true
+		}
+		b.disabled = append(b.disabled, d)
+	}
+	return &f, errors.Join(errs...)
+}
+
+// isDisabled returns the first entry of the company file's disable list
+// that switches off the built-in rule id (nil when none does), and marks
+// every entry that names it.
+func (b *builder) isDisabled(id string) *disabled {
+	var first *disabled
+	for i := range b.disabled {
+		d := &b.disabled[i]
+		if d.id == id || d.prefix && strings.HasPrefix(id, d.id) {
+			d.used = true
+			if first == nil {
+				first = d
+			}
+		}
+	}
+	return first
+}
+
+// unusedDisables names the disable entries that matched no built-in rule
+// (a misspelt id would otherwise switch nothing off, silently).
+func (b *builder) unusedDisables(path string) error {
+	var errs []error
+	for _, d := range b.disabled {
+		if !d.used {
+			id := d.id
+			if d.prefix {
+				id += "*"
+			}
+			errs = append(errs, &RuleError{File: path, Line: d.line, Rule: "disable", Err: fmt.Errorf("%q: no built-in rule has this id", id)})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// addCustomFile adds the keywords and rules of a company's rules file,
+// decoded by readCustomFile.
+func (b *builder) addCustomFile(path string, f *customFile) error {
 	var errs []error
 	for class, words := range f.Keywords {
 		cls := class
@@ -964,7 +1034,7 @@ func (b *builder) addCustomFile(path string) (*customFile, error) {
 	if err := b.addRuleNodes(path, "any", f.Rules); err != nil {
 		errs = append(errs, err)
 	}
-	return &f, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)
@@ -1029,6 +1099,17 @@ func compile(opts Options) (*ruleset, error) { return newBuilder().compile(opts)
 
 func (b *builder) compile(opts Options) (*ruleset, error) {
 	var errs []error
+	var custom *customFile
+	if opts.RulesFile != "" {
+		f, err := b.readCustomFile(opts.RulesFile)
+		if f == nil {
+			return nil, err
+		}
+		custom = f
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, name := range builtinNames {
 		if f, err := builtinFS.Open(name); err == nil && !b.yamlOnly {
 			g := generatedFor(name, f)
@@ -1059,16 +1140,16 @@ func (b *builder) compile(opts Options) (*ruleset, error) {
 	}
 	ceoNames = append(ceoNames, handlesOf(opts.CEO.Handles)...)
 	var competitors []string
-	if opts.RulesFile != "" {
-		f, err := b.addCustomFile(opts.RulesFile)
-		if err != nil {
+	if f := custom; f != nil {
+		if err := b.unusedDisables(opts.RulesFile); err != nil {
 			errs = append(errs, err)
 		}
-		if f != nil {
-			brandNames = append(append(append(brandNames, f.Brand.Names...), f.Products...), handlesOf(f.Brand.Handles)...)
-			ceoNames = append(append(ceoNames, f.CEO.Names...), handlesOf(f.CEO.Handles)...)
-			competitors = append(competitors, f.Competitors...)
+		if err := b.addCustomFile(opts.RulesFile, f); err != nil {
+			errs = append(errs, err)
 		}
+		brandNames = append(append(append(brandNames, f.Brand.Names...), f.Products...), handlesOf(f.Brand.Handles)...)
+		ceoNames = append(append(ceoNames, f.CEO.Names...), handlesOf(f.CEO.Handles)...)
+		competitors = append(competitors, f.Competitors...)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
