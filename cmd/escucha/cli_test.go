@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +108,54 @@ func TestReplayShowsWhatNewRulesWouldChange(t *testing.T) {
 	require.Contains(t, out.String(), "x/1")
 	require.NotContains(t, out.String(), "x/2")
 	require.Contains(t, out.String(), "1 of 2 stored mentions would change")
+}
+
+func TestExportFeedsEval(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	code := runCLI(t, &out, &errOut, "export", "--data-dir", dir)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut.String(), "no store to read")
+
+	st, err := store.Open(filepath.Join(dir, "escucha.db"), store.Options{NoSync: true})
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	items := []store.Item{
+		{Mention: escucha.Mention{Source: "x", ID: "1", Text: "Llevo tres semanas esperando el reembolso y nadie me responde", PostedAt: now},
+			Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}},
+		{Mention: escucha.Mention{Source: "x", ID: "2", Text: "Please add a dark mode to the app", PostedAt: now.Add(time.Minute)},
+			Verdict: escucha.Verdict{Label: escucha.LabelSuggestion, Lang: "en"}},
+		{Mention: escucha.Mention{Source: "x", ID: "3", Text: "Hoy hace sol en Madrid", PostedAt: now.Add(2 * time.Minute)},
+			Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}},
+	}
+	_, err = st.Commit(t.Context(), store.Batch{Source: "x", Items: items})
+	require.NoError(t, err)
+	_, err = st.ApplyReview(t.Context(), "x/1", store.ReviewOp{Kind: store.OpCorrect, By: "ana", Correction: store.CorrectLabel,
+		Label: escucha.LabelComplaint, Severity: escucha.SeverityHigh})
+	require.NoError(t, err)
+	_, err = st.ApplyReview(t.Context(), "x/2", store.ReviewOp{Kind: store.OpResolve, By: "ana"})
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+
+	file := filepath.Join(dir, "labels.jsonl")
+	out.Reset()
+	errOut.Reset()
+	code = runCLI(t, &out, &errOut, "export", "--data-dir", dir, "-o", file)
+	require.Equal(t, 0, code, errOut.String())
+	require.Contains(t, errOut.String(), "2 mentions written (1 complaints, 1 suggestions, 0 other); 2 reviewed, 1 corrected")
+
+	// The file is labelled data eval reads: today's rules find both.
+	out.Reset()
+	errOut.Reset()
+	code = runCLI(t, &out, &errOut, "eval", "--data", file)
+	require.Equal(t, 0, code, errOut.String())
+	require.Regexp(t, `all\s+complaint\s+1\.000\s+1\.000\s+1\.000\s+1\b`, out.String())
+	require.Regexp(t, `all\s+suggestion\s+1\.000\s+1\.000\s+1\.000\s+1\b`, out.String())
+
+	out.Reset()
+	errOut.Reset()
+	code = runCLI(t, &out, &errOut, "export", "--data-dir", dir, "--unreviewed", "--since", "1h")
+	require.Equal(t, 0, code, errOut.String())
+	require.Equal(t, 3, strings.Count(out.String(), "\n"))
+	require.Contains(t, out.String(), `"text":"Hoy hace sol en Madrid","label":"other","severity":null,"ceo":false,"reviewed":false`)
 }
