@@ -163,6 +163,12 @@ func (s *Store) Alerts(ctx context.Context, q AlertQuery) ([]AlertRecord, error)
 // walkBack visits the ids of a time index with since <= t < until (zero
 // bounds are open), newest first, until fn returns false or an error.
 func walkBack(ctx context.Context, b *bolt.Bucket, since, until time.Time, fn func(id string) (bool, error)) error {
+	return walkBackKeys(ctx, b, since, until, func(k []byte) (bool, error) { return fn(string(k[8:])) })
+}
+
+// walkBackKeys is walkBack handing fn the whole index key (time prefix and
+// id), valid only until fn returns.
+func walkBackKeys(ctx context.Context, b *bolt.Bucket, since, until time.Time, fn func(k []byte) (bool, error)) error {
 	c := b.Cursor()
 	var k []byte
 	if until.IsZero() {
@@ -188,7 +194,7 @@ func walkBack(ctx context.Context, b *bolt.Bucket, since, until time.Time, fn fu
 		if floor != nil && bytes.Compare(k[:8], floor) < 0 {
 			return nil
 		}
-		more, err := fn(string(k[8:]))
+		more, err := fn(k)
 		if err != nil || !more {
 			return err
 		}

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,7 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Review state of flagged mentions, kept by the review inbox: the status a
+// Review state of mentions, kept by the review inbox: the status a
 // person gave the mention, who it is assigned to, notes, and corrections
 // of the classifier's verdict. It lives in its own bucket ("reviews",
 // mention key → Review JSON), created on the first review write, and the
@@ -360,7 +362,8 @@ func getReview(tx *bolt.Tx, key string) (Review, error) {
 	return r, nil
 }
 
-// InboxItem is a flagged mention with its review state.
+// InboxItem is a mention of the inbox (flagged, or not flagged with
+// InboxQuery.NotFlagged) with its review state.
 type InboxItem struct {
 	MentionRecord
 	Review Review `json:"review"`
@@ -378,9 +381,17 @@ func (r MentionRecord) Recipients() []string {
 	return out
 }
 
-// InboxQuery selects flagged mentions for the review inbox. Zero fields do
-// not filter.
+// InboxQuery selects mentions for the review inbox: the flagged ones, or
+// with NotFlagged the ones the rules did not flag. Zero fields do not
+// filter.
 type InboxQuery struct {
+	// NotFlagged lists the mentions that were not flagged when stored
+	// (verdict "other": they are in the mentions_time index and not in
+	// flagged_time) instead of the flagged ones, so people can find the
+	// complaints and suggestions the rules missed. A mention corrected
+	// since to a complaint or a suggestion stays in this list, with its
+	// corrected label.
+	NotFlagged bool
 	// Since and Until bound PostedAt: Since <= PostedAt < Until.
 	Since, Until time.Time
 	// Label and Severity match the effective (corrected) verdict.
@@ -401,16 +412,29 @@ type InboxQuery struct {
 	Limit, Offset int
 }
 
-// Inbox returns the flagged mentions selected by q with their review
-// state, newest first (by PostedAt, then key, descending), and how many
-// matched in total (before Limit and Offset). A mention once flagged stays
-// in the inbox after a correction to "other" (with status false_positive).
+// Inbox returns the mentions selected by q with their review state, newest
+// first (by PostedAt, then key, descending), and how many matched in total
+// (before Limit and Offset). By default it lists the flagged mentions; a
+// mention once flagged stays there after a correction to "other" (with
+// status false_positive). With q.NotFlagged it lists every other mention
+// instead, including those corrected since to a complaint or a suggestion,
+// so each mention is in exactly one of the two lists. The not-flagged list
+// reads every mention posted in [Since, Until), flagged or not.
 func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]InboxItem, int, error) {
 	var out []InboxItem
 	total := 0
 	text := strings.ToLower(strings.TrimSpace(q.Text))
+	index := bucketFlaggedTime
+	if q.NotFlagged {
+		index = bucketMentionsTime
+	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return walkBack(ctx, tx.Bucket(bucketFlaggedTime), q.Since, q.Until, func(key string) (bool, error) {
+		flagged := tx.Bucket(bucketFlaggedTime).Cursor()
+		return walkBackKeys(ctx, tx.Bucket(index), q.Since, q.Until, func(k []byte) (bool, error) {
+			if q.NotFlagged && hasKey(flagged, k) {
+				return true, nil
+			}
+			key := string(k[8:])
 			rec, ok, err := getMention(tx, key)
 			if err != nil {
 				return false, err
@@ -454,6 +478,12 @@ func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]InboxItem, int, erro
 	return out, total, nil
 }
 
+// hasKey reports whether c's bucket holds the key k.
+func hasKey(c *bolt.Cursor, k []byte) bool {
+	got, _ := c.Seek(k)
+	return bytes.Equal(got, k)
+}
+
 // RuleStat counts how one classifier rule fared with the people who review
 // its mentions.
 type RuleStat struct {
@@ -484,7 +514,9 @@ func (r RuleStat) FalsePositiveRate() float64 {
 // RuleStats counts, for every rule that fired on a flagged mention posted
 // in [since, until), the corrections people made, worst first (most false
 // positives, then most corrections, then most fired, then id). Each
-// mention counts once per rule, by its latest correction.
+// mention counts once per rule, by its latest correction. Mentions that
+// were not flagged are not counted, even if some rule fired on them or
+// people corrected them: no rule flagged them (see MissedStats).
 func (s *Store) RuleStats(ctx context.Context, since, until time.Time) ([]RuleStat, error) {
 	stats := map[string]*RuleStat{}
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -549,5 +581,82 @@ func (s *Store) RuleStats(ctx context.Context, since, until time.Time) ([]RuleSt
 			cmp.Compare(a.Rule, b.Rule),
 		)
 	})
+	return out, nil
+}
+
+// MissedStat counts the mentions the rules missed: not flagged when stored
+// (verdict "other") and corrected by people to a complaint or a
+// suggestion. They have no flagging rule, so no RuleStat counts them.
+type MissedStat struct {
+	// Complaints and Suggestions count those mentions by their effective
+	// (latest corrected) label.
+	Complaints  int `json:"complaints"`
+	Suggestions int `json:"suggestions"`
+	// Examples are up to three keys of those mentions, newest first.
+	Examples []string `json:"examples,omitempty"`
+}
+
+// Total is how many mentions the rules missed (Complaints + Suggestions).
+func (m MissedStat) Total() int { return m.Complaints + m.Suggestions }
+
+// MissedStats counts the mentions posted in [since, until) (zero bounds
+// are open) that were not flagged when stored and whose effective label,
+// after people's corrections, is a complaint or a suggestion. A mention
+// corrected back to "other" is not counted. It reads only the reviewed
+// mentions.
+func (s *Store) MissedStats(ctx context.Context, since, until time.Time) (MissedStat, error) {
+	type missed struct {
+		posted time.Time
+		key    string
+	}
+	var out MissedStat
+	var found []missed
+	err := s.db.View(func(tx *bolt.Tx) error {
+		reviews := tx.Bucket(bucketReviews)
+		if reviews == nil {
+			return nil
+		}
+		flagged := tx.Bucket(bucketFlaggedTime).Cursor()
+		return reviews.ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			key := string(k)
+			var rv Review
+			if err := json.Unmarshal(v, &rv); err != nil {
+				return fmt.Errorf("decode review %q: %w", key, err)
+			}
+			if rv.Label != escucha.LabelComplaint && rv.Label != escucha.LabelSuggestion {
+				return nil
+			}
+			rec, ok, err := getMention(tx, key)
+			if err != nil || !ok {
+				return err
+			}
+			posted := rec.Mention.PostedAt
+			if (!since.IsZero() && posted.Before(since)) || (!until.IsZero() && !posted.Before(until)) {
+				return nil
+			}
+			if hasKey(flagged, timeKey(posted, key)) {
+				return nil
+			}
+			if rv.Label == escucha.LabelComplaint {
+				out.Complaints++
+			} else {
+				out.Suggestions++
+			}
+			found = append(found, missed{posted: posted, key: key})
+			return nil
+		})
+	})
+	if err != nil {
+		return MissedStat{}, fmt.Errorf("missed stats: %w", err)
+	}
+	slices.SortFunc(found, func(a, b missed) int {
+		return cmp.Or(b.posted.Compare(a.posted), cmp.Compare(b.key, a.key))
+	})
+	for _, m := range found[:min(len(found), 3)] {
+		out.Examples = append(out.Examples, m.key)
+	}
 	return out, nil
 }

@@ -11,25 +11,44 @@ import (
 type rulesPage struct {
 	pageBase
 	Stats []store.RuleStat
-	Since string
+	// Missed counts the mentions the rules did not flag that people
+	// corrected to a complaint or a suggestion: no rule row counts them.
+	Missed store.MissedStat
+	Since  string
+}
+
+func (s *Server) rulesSince(r *http.Request) (time.Time, error) {
+	since, err := parseWhen(r.URL.Query().Get("since"), s.now(), time.UTC)
+	if err != nil {
+		return time.Time{}, errStatus(http.StatusBadRequest, err)
+	}
+	return since, nil
 }
 
 func (s *Server) ruleStats(r *http.Request) ([]store.RuleStat, error) {
-	since, err := parseWhen(r.URL.Query().Get("since"), s.now(), time.UTC)
+	since, err := s.rulesSince(r)
 	if err != nil {
-		return nil, errStatus(http.StatusBadRequest, err)
+		return nil, err
 	}
 	return s.st.RuleStats(r.Context(), since, time.Time{})
 }
 
 // rulesPage lists the rules by the false positives people corrected, so
-// the worst rules are fixed first.
+// the worst rules are fixed first, and counts what the rules missed.
 func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) error {
-	stats, err := s.ruleStats(r)
+	since, err := s.rulesSince(r)
 	if err != nil {
 		return err
 	}
-	d := rulesPage{pageBase: s.base(r, "/admin/rules"), Stats: stats, Since: r.URL.Query().Get("since")}
+	stats, err := s.st.RuleStats(r.Context(), since, time.Time{})
+	if err != nil {
+		return err
+	}
+	missed, err := s.st.MissedStats(r.Context(), since, time.Time{})
+	if err != nil {
+		return err
+	}
+	d := rulesPage{pageBase: s.base(r, "/admin/rules"), Stats: stats, Missed: missed, Since: r.URL.Query().Get("since")}
 	d.Title = d.T["rules_title"]
 	return s.render(w, "rules.html", d)
 }

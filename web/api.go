@@ -31,8 +31,9 @@ func toAPI(rec store.MentionRecord, rv store.Review) apiItem {
 		Review: rv, Label: rv.EffectiveLabel(rec.Verdict), Severity: rv.EffectiveSeverity(rec.Verdict)}
 }
 
-// apiMentions: GET /api/mentions?label=&severity=&source=&lang=&status=&recipient=&assignee=&q=&since=&until=&page=
-// answers {"total": n, "items": [...]}, newest first, 50 per page.
+// apiMentions: GET /api/mentions?flagged=&label=&severity=&source=&lang=&status=&recipient=&assignee=&q=&since=&until=&page=
+// answers {"total": n, "items": [...]}, newest first, 50 per page;
+// flagged=no lists the mentions the rules did not flag.
 func (s *Server) apiMentions(w http.ResponseWriter, r *http.Request) error {
 	sess := sessionFrom(r.Context())
 	q, err := s.query(readFilters(r), sess.user)

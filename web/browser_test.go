@@ -237,4 +237,37 @@ func TestBrowser(t *testing.T) {
 		require.Equal(t, "Time to response", h1)
 		shot(t, "report-en")
 	})
+
+	t.Run("not flagged tab and a missed complaint", func(t *testing.T) {
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible("#inbox-tabs"),
+			chromedp.Click("#tab-not-flagged"),
+			chromedp.WaitVisible(`li.item[data-key="x/5"]`),
+		))
+		require.Equal(t, 1, count(t, "li.item"))
+		shot(t, "not-flagged")
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.Click(`li.item[data-key="x/5"] a.row`),
+			chromedp.WaitVisible("#missed-form"),
+			chromedp.WaitNotVisible("#missed-severity"),
+			chromedp.Click("#missed-complaint"),
+			chromedp.WaitVisible("#missed-severity"),
+			chromedp.SetValue("#missed-severity", "critical"),
+		))
+		shot(t, "missed-form")
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.Click("#missed-submit"),
+			chromedp.WaitVisible(".flash"),
+			chromedp.Navigate(base+"/?flagged=no"),
+			chromedp.WaitVisible(`li.item[data-key="x/5"] .badge.label-complaint`),
+		))
+		require.Equal(t, 1, count(t, `li.item[data-key="x/5"] .badge.sev-critical`))
+		shot(t, "missed-corrected")
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/admin/rules"), chromedp.WaitVisible("#missed-stats")))
+		missed, err := chromedp.Run(ctx, chromedp.Text("#missed-complaints"))
+		require.NoError(t, err)
+		require.Equal(t, "1", missed)
+		shot(t, "rules-missed")
+	})
 }

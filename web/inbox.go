@@ -21,14 +21,17 @@ const pageSize = 50
 // filters are the inbox filters, read from the query string.
 type filters struct {
 	Label, Severity, Source, Lang, Status, Recipient, Assignee, Q, Since, Until string
-	Page                                                                        int
+	// Flagged chooses the list: "" or "yes" for the flagged mentions, "no"
+	// for the ones the rules did not flag.
+	Flagged string
+	Page    int
 }
 
 func readFilters(r *http.Request) filters {
 	q := r.URL.Query()
 	f := filters{Label: q.Get("label"), Severity: q.Get("severity"), Source: q.Get("source"), Lang: q.Get("lang"),
 		Status: q.Get("status"), Recipient: q.Get("recipient"), Assignee: q.Get("assignee"), Q: q.Get("q"),
-		Since: q.Get("since"), Until: q.Get("until")}
+		Since: q.Get("since"), Until: q.Get("until"), Flagged: q.Get("flagged")}
 	f.Page, _ = strconv.Atoi(q.Get("page"))
 	f.Page = max(f.Page, 0)
 	return f
@@ -38,7 +41,8 @@ func readFilters(r *http.Request) filters {
 func (f filters) values() url.Values {
 	v := url.Values{}
 	for k, x := range map[string]string{"label": f.Label, "severity": f.Severity, "source": f.Source, "lang": f.Lang,
-		"status": f.Status, "recipient": f.Recipient, "assignee": f.Assignee, "q": f.Q, "since": f.Since, "until": f.Until} {
+		"status": f.Status, "recipient": f.Recipient, "assignee": f.Assignee, "q": f.Q, "since": f.Since, "until": f.Until,
+		"flagged": f.Flagged} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -46,8 +50,17 @@ func (f filters) values() url.Values {
 	return v
 }
 
-// Active reports whether any filter is set.
-func (f filters) Active() bool { return len(f.values()) > 0 }
+// Active reports whether any filter is set (the flagged / not flagged
+// choice is a tab, not a filter).
+func (f filters) Active() bool {
+	v := f.values()
+	v.Del("flagged")
+	return len(v) > 0
+}
+
+// NotFlagged reports whether the list is of the mentions the rules did not
+// flag (flagged=no).
+func (f filters) NotFlagged() bool { return f.Flagged == "no" }
 
 // parseDay reads a date (2026-11-20) or RFC 3339 time in loc.
 func parseDay(s string, loc *time.Location) (time.Time, error) {
@@ -80,7 +93,10 @@ func (s *Server) query(f filters, u *user) (store.InboxQuery, error) {
 	if !until.IsZero() && len(f.Until) == len(time.DateOnly) {
 		until = until.AddDate(0, 0, 1) // a date "until" includes that day
 	}
-	q := store.InboxQuery{Since: since, Until: until, Label: escucha.Label(f.Label), Severity: escucha.Severity(f.Severity),
+	if f.Flagged != "" && f.Flagged != "yes" && f.Flagged != "no" {
+		return store.InboxQuery{}, errStatus(http.StatusBadRequest, fmt.Errorf("%w: flagged=%q (yes or no)", store.ErrInvalidReview, f.Flagged))
+	}
+	q := store.InboxQuery{NotFlagged: f.NotFlagged(), Since: since, Until: until, Label: escucha.Label(f.Label), Severity: escucha.Severity(f.Severity),
 		Source: f.Source, Lang: f.Lang, Status: store.ReviewStatus(f.Status), Recipient: f.Recipient,
 		Assignee: f.Assignee, Text: f.Q, Limit: pageSize, Offset: f.Page * pageSize}
 	if q.Assignee == "me" && u != nil {
@@ -103,7 +119,10 @@ type inboxPage struct {
 	Labels, Severities, Sources, Langs, Statuses []option
 	Recipients, Assignees                        []option
 	PrevURL, NextURL, ListURL                    string
-	LiveFallbackMS                               int64
+	// FlaggedURL and NotFlaggedURL are the two tabs (keeping the other
+	// filters); ClearURL drops the filters and keeps the tab.
+	FlaggedURL, NotFlaggedURL, ClearURL string
+	LiveFallbackMS                      int64
 }
 
 // itemView is one row of the inbox.
@@ -149,6 +168,9 @@ func (s *Server) inboxData(r *http.Request) (inboxPage, error) {
 	}
 	d := inboxPage{pageBase: s.base(r, "/"), F: f, Total: total, LiveFallbackMS: s.opts.LiveFallback.Milliseconds()}
 	d.Title = d.T["inbox_title"]
+	if f.NotFlagged() {
+		d.Title = d.T["inbox_title_unflagged"]
+	}
 	for _, it := range items {
 		d.Items = append(d.Items, toItemView(it))
 	}
@@ -182,6 +204,22 @@ func (s *Server) inboxData(r *http.Request) (inboxPage, error) {
 	})
 	v := f.values()
 	d.ListURL = "/inbox/list?" + v.Encode()
+	tab := func(flagged string) string {
+		t := cloneValues(v)
+		t.Del("flagged")
+		if flagged != "" {
+			t.Set("flagged", flagged)
+		}
+		if len(t) == 0 {
+			return "/"
+		}
+		return "/?" + t.Encode()
+	}
+	d.FlaggedURL, d.NotFlaggedURL = tab(""), tab("no")
+	d.ClearURL = "/"
+	if f.NotFlagged() {
+		d.ClearURL = "/?flagged=no"
+	}
 	if f.Page > 0 {
 		p := cloneValues(v)
 		if f.Page > 1 {
@@ -356,6 +394,10 @@ type mentionPage struct {
 	CanAck    bool
 	PostURL   string
 	BackURL   string
+	// OfferMissed shows, for a mention the rules did not flag and nobody
+	// corrected yet, the correction "this is a complaint / a suggestion"
+	// instead of the corrections of a flagged verdict.
+	OfferMissed bool
 }
 
 func (s *Server) mentionPage(w http.ResponseWriter, r *http.Request) error {
@@ -385,6 +427,10 @@ func (s *Server) mentionData(r *http.Request, key string) (mentionPage, error) {
 		Label:    rv.EffectiveLabel(rec.Verdict), Severity: rv.EffectiveSeverity(rec.Verdict),
 		CanAck: s.opts.Act != nil, BackURL: "/"}
 	d.Title = d.T["inbox_title"]
+	if !rec.Verdict.Flagged() {
+		d.Title, d.BackURL = d.T["inbox_title_unflagged"], "/?flagged=no"
+		d.OfferMissed = d.Label == escucha.LabelOther
+	}
 	if u, err := url.Parse(rec.Mention.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 		d.PostURL = rec.Mention.URL
 	}
@@ -493,6 +539,9 @@ func (s *Server) act(ctx context.Context, sess *session, req actionRequest) (sto
 	if op.Kind == store.OpCorrect && op.Correction == store.CorrectLabel && op.Label != escucha.LabelComplaint {
 		op.Severity = escucha.SeverityNone
 	}
+	// A correction only changes the review state: it sends no alert, also
+	// when it turns a mention the rules did not flag into a complaint or a
+	// suggestion (the person correcting it is already looking at it).
 	rv, err := s.st.ApplyReview(ctx, req.Key, op)
 	if err != nil {
 		return store.Review{}, err

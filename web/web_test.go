@@ -552,3 +552,126 @@ func TestNewRejectsBadHashes(t *testing.T) {
 	_, err = New(Options{Config: testConfig(t)})
 	require.Error(t, err)
 }
+
+func TestNotFlaggedInboxAndMissedCorrection(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	c := e.client()
+	c.login("ana", "ana-secret")
+	alertsBefore, err := e.st.Alerts(ctx, store.AlertQuery{})
+	require.NoError(t, err)
+
+	// Two tabs: the flagged mentions (the default, unchanged) and the rest.
+	_, page := c.get("/")
+	require.Equal(t, []string{"x/4", "demo/3", "x/2", "x/1"}, keysIn(page))
+	require.Contains(t, page, `<a href="/" id="tab-flagged" class="current" aria-current="page">Señaladas</a><a href="/?flagged=no" id="tab-not-flagged">No señaladas</a>`)
+	_, page = c.get("/?flagged=no")
+	require.Equal(t, []string{"x/5"}, keysIn(page))
+	require.Contains(t, page, "<h1>Menciones no señaladas")
+	require.Contains(t, page, `id="tab-not-flagged" class="current"`)
+	require.Contains(t, page, `<input type="hidden" name="flagged" value="no">`, "the filter form keeps the tab")
+	require.Contains(t, page, `<span class="badge label-other">Otra</span>`)
+	_, page = c.get("/?flagged=yes")
+	require.Equal(t, []string{"x/4", "demo/3", "x/2", "x/1"}, keysIn(page))
+	_, list := c.get("/inbox/list?flagged=no")
+	require.Equal(t, []string{"x/5"}, keysIn(list))
+	resp, _ := c.get("/?flagged=maybe")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	_, body := c.get("/api/mentions?flagged=no")
+	var got struct {
+		Total int       `json:"total"`
+		Items []apiItem `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &got))
+	require.Equal(t, 1, got.Total)
+	require.Equal(t, "x/5", got.Items[0].Key)
+
+	// The page of an unflagged mention offers "a complaint / a suggestion".
+	_, page = c.get("/mention?key=x%2F5")
+	require.Contains(t, page, `id="missed-form"`)
+	require.Contains(t, page, `<input type="hidden" name="correction" value="wrong_label">`)
+	require.Contains(t, page, "¿Se les pasó a las reglas?")
+	require.Contains(t, page, "Corregirla no envía ninguna alerta.")
+	require.NotContains(t, page, `id="correct-form"`, "no false positive of a mention nobody flagged")
+	require.Contains(t, page, `<a href="/?flagged=no">`, "back to its tab")
+	_, page = c.get("/mention?key=x%2F1")
+	require.Contains(t, page, `id="correct-form"`)
+	require.NotContains(t, page, `id="missed-form"`)
+
+	// Correct it with the form's POST: it becomes a complaint, stays in the
+	// not-flagged list with its corrected label, and nobody is alerted.
+	resp, _ = c.action("x/5", url.Values{"op": {"correct"}, "correction": {"wrong_label"}, "label": {"complaint"}, "severity": {"high"}, "text": {"<b>se les pasó</b>"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	select {
+	case a := <-e.acts:
+		t.Fatalf("a correction told the notifier: %+v", a)
+	default:
+	}
+	alertsAfter, err := e.st.Alerts(ctx, store.AlertQuery{})
+	require.NoError(t, err)
+	require.Len(t, alertsAfter, len(alertsBefore), "no alert for a correction")
+	_, page = c.get("/?flagged=no")
+	require.Equal(t, []string{"x/5"}, keysIn(page))
+	require.Contains(t, page, `<span class="badge label-complaint">Queja</span><span class="badge sev sev-high">Alta</span>`)
+	require.Contains(t, page, `<span class="badge corrected">Corregida</span>`)
+	_, page = c.get("/?flagged=no&label=complaint")
+	require.Equal(t, []string{"x/5"}, keysIn(page))
+	_, page = c.get("/?flagged=no&label=other")
+	require.Empty(t, keysIn(page))
+	_, page = c.get("/?label=complaint")
+	require.Equal(t, []string{"x/4", "demo/3", "x/1"}, keysIn(page), "the flagged list is unchanged")
+	_, page = c.get("/mention?key=x%2F5")
+	require.Contains(t, page, `id="correct-form"`, "once corrected, the usual corrections (severity, back to other)")
+	require.Contains(t, page, "Otra → Queja/Alta · &lt;b&gt;se les pasó&lt;/b&gt;")
+
+	// The rules page counts it as missed, and no rule row changes.
+	admin := e.client()
+	admin.login("root", "root-secret")
+	resp, page = admin.get("/admin/rules")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Regexp(t, `<code>es.complaint.nofunciona</code></td><td>3</td><td>0</td><td>0</td>`, page)
+	require.Contains(t, page, "Se les pasaron a las reglas")
+	require.Contains(t, page, `id="missed-complaints">1</a>`)
+	require.Contains(t, page, `id="missed-suggestions">0</a>`)
+	require.Contains(t, page, `<a href="/mention?key=x%2f5">x/5</a>`)
+	admin.get("/lang?l=en&next=%2F")
+	_, page = admin.get("/admin/rules")
+	require.Contains(t, page, "Missed by the rules")
+	_, page = admin.get("/?flagged=no")
+	require.Contains(t, page, `id="tab-not-flagged" class="current" aria-current="page">Not flagged</a>`)
+	require.Contains(t, page, "<h1>Mentions not flagged")
+}
+
+func TestNotFlaggedPagingAndEscaping(t *testing.T) {
+	e := newEnv(t)
+	var items []store.Item
+	for i := range pageSize + 5 {
+		m := escucha.Mention{Source: "x", ID: fmt.Sprintf("o%02d", i), Text: "Hola número " + fmt.Sprint(i), Lang: "es",
+			Author: escucha.Author{Handle: "h"}, PostedAt: t0.Add(-48*time.Hour + time.Duration(i)*time.Minute)}
+		items = append(items, store.Item{Mention: m, Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}})
+	}
+	hostile := escucha.Mention{Source: "x", ID: "evil", Text: hostileText, Lang: "es", Author: escucha.Author{Handle: "h"}, PostedAt: t0.Add(-time.Minute)}
+	items = append(items, store.Item{Mention: hostile, Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}})
+	_, err := e.st.Commit(t.Context(), store.Batch{Items: items})
+	require.NoError(t, err)
+	c := e.client()
+	c.login("ana", "ana-secret")
+
+	_, page := c.get("/?flagged=no&lang=es")
+	require.Len(t, keysIn(page), pageSize)
+	require.Equal(t, "x/evil", keysIn(page)[0])
+	require.NotContains(t, page, "<script>document")
+	require.NotContains(t, page, "<img src=x")
+	require.Contains(t, page, "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt;")
+	require.Contains(t, page, `<span id="total">57</span>`, "55 + x/5 + x/evil")
+	require.Contains(t, page, `href="/?flagged=no&amp;lang=es&amp;page=1" rel="next"`)
+	require.Contains(t, page, `data-list-url="/inbox/list?flagged=no&amp;lang=es"`)
+	require.Contains(t, page, `<a href="/?lang=es" id="tab-flagged">`, "switching tab keeps the filters")
+	require.Contains(t, page, `<a href="/?flagged=no" id="filter-clear">`, "clearing the filters keeps the tab")
+	_, page = c.get("/?flagged=no&lang=es&page=1")
+	require.Len(t, keysIn(page), 7)
+	require.Contains(t, page, `href="/?flagged=no&amp;lang=es" rel="prev"`)
+	require.Contains(t, page, `data-list-url="/inbox/list?flagged=no&amp;lang=es&amp;page=1"`)
+	_, list := c.get("/inbox/list?flagged=no&lang=es&page=1")
+	require.Len(t, keysIn(list), 7)
+}

@@ -59,8 +59,23 @@
     sync();
   }
 
+  // The correction of a mention the rules did not flag: a complaint needs
+  // a severity, a suggestion has none.
+  function setupMissed() {
+    var form = document.getElementById('missed-form');
+    if (!form) { return; }
+    var sev = document.getElementById('missed-severity').parentNode;
+    function sync() {
+      var label = (form.querySelector('input[name=label]:checked') || {}).value;
+      sev.hidden = label !== 'complaint';
+    }
+    form.addEventListener('change', sync);
+    sync();
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     setupInbox();
     setupCorrection();
+    setupMissed();
   });
 })();
