@@ -53,6 +53,25 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, "rules.html", d)
 }
 
+// labelsExport downloads the mentions people reviewed as labelled JSON
+// Lines (store.ExportLabels, the file `escucha export` writes), for
+// `escucha eval --data` and for re-mining the rules, while the daemon
+// holds the store. Query: since (as the rules page), unreviewed=1 to add
+// the mentions nobody reviewed.
+func (s *Server) labelsExport(w http.ResponseWriter, r *http.Request) error {
+	since, err := s.rulesSince(r)
+	if err != nil {
+		return err
+	}
+	q := store.LabelQuery{Since: since, Unreviewed: r.URL.Query().Get("unreviewed") == "1"}
+	w.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="escucha-labels-`+s.now().Format("2006-01-02")+`.jsonl"`)
+	// Streamed: an error after the first bytes can only cut the body short,
+	// which the client sees as a truncated download.
+	_, err = s.st.ExportLabels(r.Context(), w, q)
+	return err
+}
+
 type usersPage struct {
 	pageBase
 	Users []*user

@@ -279,6 +279,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /reports.csv", page(permReports, s.reportsExport("csv")))
 	mux.Handle("GET /reports.json", page(permReports, s.reportsExport("json")))
 	mux.Handle("GET /admin/rules", page(permAdmin, s.rulesPage))
+	mux.Handle("GET /admin/labels.jsonl", page(permAdmin, s.labelsExport))
 	mux.Handle("GET /admin/users", page(permAdmin, s.usersPage))
 
 	mux.Handle("GET /api/mentions", page(permInbox, s.apiMentions))

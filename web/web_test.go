@@ -271,7 +271,7 @@ func TestRoles(t *testing.T) {
 	comms.login("ana", "ana-secret")
 	ops.login("oscar", "oscar-secret")
 	admin.login("root", "root-secret")
-	for _, p := range []string{"/admin/rules", "/admin/users", "/api/rules", "/reports", "/reports.csv"} {
+	for _, p := range []string{"/admin/rules", "/admin/users", "/admin/labels.jsonl", "/api/rules", "/reports", "/reports.csv"} {
 		resp, body := comms.get(p)
 		require.Equal(t, http.StatusForbidden, resp.StatusCode, p)
 		require.NotContains(t, body, "es.complaint.nofunciona", p)
@@ -640,6 +640,26 @@ func TestNotFlaggedInboxAndMissedCorrection(t *testing.T) {
 	_, page = admin.get("/?flagged=no")
 	require.Contains(t, page, `id="tab-not-flagged" class="current" aria-current="page">Not flagged</a>`)
 	require.Contains(t, page, "<h1>Mentions not flagged")
+
+	// The corrections download as labelled data (what escucha export writes).
+	_, page = admin.get("/admin/rules")
+	require.Contains(t, page, `<a href="/admin/labels.jsonl" id="labels-download" download>Download (JSON Lines)</a>`)
+	resp, body = admin.get("/admin/labels.jsonl")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Content-Disposition"), `attachment; filename="escucha-labels-`)
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	require.Len(t, lines, 1, "only what a person reviewed")
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &line))
+	require.Equal(t, "x/5", line["id"])
+	require.Equal(t, "complaint", line["label"])
+	require.Equal(t, "high", line["severity"])
+	require.Equal(t, "other", line["classifier_label"])
+	require.Equal(t, "ana", line["reviewed_by"])
+	_, body = admin.get("/admin/labels.jsonl?unreviewed=1")
+	require.Len(t, strings.Split(strings.TrimSpace(body), "\n"), 5, "every mention")
+	resp, _ = admin.get("/admin/labels.jsonl?since=yesterday-ish")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 }
 
 func TestNotFlaggedPagingAndEscaping(t *testing.T) {

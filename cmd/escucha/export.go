@@ -26,7 +26,7 @@ tools/cuemine read (id, lang, text, label, severity, ceo) and where the label ca
 classifier_label, rules, source, posted_at, reviewed_by).
 
 It reads the store directly: while the daemon runs, download the same file from the review page's
-rules list (/export/labels.jsonl) instead.`,
+rules page (/admin/labels.jsonl) instead.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfigNoSources(cmd, g)
@@ -52,7 +52,7 @@ rules list (/export/labels.jsonl) instead.`,
 			st, err := store.Open(path, store.Options{Timeout: 500 * time.Millisecond})
 			if err != nil {
 				if errors.Is(err, store.ErrLocked) {
-					return fmt.Errorf("%w (export reads the store directly: stop the daemon, or download /export/labels.jsonl from the review page)", err)
+					return fmt.Errorf("%w (export reads the store directly: stop the daemon, or download /admin/labels.jsonl from the review page's rules page)", err)
 				}
 				return err
 			}
