@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Cue rules (class "cue") hold single words that are common in
@@ -104,4 +107,24 @@ func (rs *ruleset) fireCues(d *doc) {
 		rs.addFired(d, cs[i].rule, w, cs[i:j])
 		i = j
 	}
+}
+
+// FunctionWords returns the words of the built-in language file of lang
+// ("es" or "en") that carry no evidence of their own: its stop words,
+// negators, contrast and person words, and the abbreviations it rewrites.
+// Cue mining (tools/cuemine, `escucha cues`) leaves them out.
+func FunctionWords(lang string) ([]string, error) {
+	data, err := builtinFS.ReadFile("rules/" + lang + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("function words of %q: want es or en", lang)
+	}
+	var f langFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("function words of %q: %w", lang, err)
+	}
+	out := slices.Concat(f.Stopwords, f.Negators, f.Contrast, f.Persons)
+	for w := range f.Abbreviations {
+		out = append(out, w)
+	}
+	return out, nil
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/escucha/escucha"
+	"github.com/escucha/escucha/classifier"
 	"github.com/escucha/escucha/store"
 )
 
@@ -158,4 +161,72 @@ func TestExportFeedsEval(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	require.Equal(t, 3, strings.Count(out.String(), "\n"))
 	require.Contains(t, out.String(), `"text":"Hoy hace sol en Madrid","label":"other","severity":null,"ceo":false,"reviewed":false`)
+}
+
+func TestCuesMinedIntoCompanyRules(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "company.yaml")
+	const company = "brand: {names: [Acme], handles: [acme]}\nrules:\n  - id: acme.toaster\n    lang: en\n    class: complaint\n    explain: the toaster burns\n    patterns: [\"toaster ..2 burnt\"]\n"
+	require.NoError(t, os.WriteFile(rules, []byte(company), 0o600))
+	var b strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&b, `{"lang":"en","label":"complaint","reviewed":true,"text":"order %d: zorblat, quuxen and flimber"}`+"\n", i)
+		fmt.Fprintf(&b, `{"lang":"en","label":"other","reviewed":true,"text":"order %d: lovely sunny day"}`+"\n", i)
+		// The classifier's verdicts nobody confirmed teach nothing.
+		fmt.Fprintf(&b, `{"lang":"en","label":"complaint","reviewed":false,"text":"order %d: gadroon"}`+"\n", i)
+	}
+	for i := range 5 {
+		fmt.Fprintf(&b, `{"lang":"es","label":"complaint","reviewed":true,"text":"pedido %d: zorblat"}`+"\n", i)
+	}
+	labels := filepath.Join(dir, "labels.jsonl")
+	require.NoError(t, os.WriteFile(labels, []byte(b.String()), 0o600))
+
+	var out, errOut bytes.Buffer
+	code := runCLI(t, &out, &errOut, "cues", "--rules", rules, labels)
+	require.Equal(t, 0, code, errOut.String())
+	require.Contains(t, out.String(), "es: 5 reviewed complaints and 0 other posts: too few to mine (200 each)")
+	require.Contains(t, out.String(), "en: 3 cue words from 400 reviewed posts (200 complaints)")
+	first, err := os.ReadFile(rules)
+	require.NoError(t, err)
+	s := string(first)
+	require.True(t, strings.HasPrefix(s, company), "the company's own lines are kept")
+	require.Contains(t, s, "  # BEGIN cues en: written by escucha cues")
+	require.Contains(t, s, "  - id: custom.cue.en.b50\n    lang: en\n    class: cue\n    weight: 1\n")
+	require.Contains(t, s, `"flimber|quuxen|zorblat"`)
+	require.NotContains(t, s, "gadroon")
+	require.NotContains(t, s, "cues es")
+
+	c, err := classifier.New(classifier.Options{RulesFile: rules})
+	require.NoError(t, err)
+	v := c.Classify("@acme zorblat quuxen flimber", "en")
+	require.Equal(t, escucha.LabelComplaint, v.Label)
+	require.Equal(t, []string{"custom.cue.en.b50"}, v.RuleIDs())
+
+	// Mining again replaces the block; --dry-run writes nothing.
+	out.Reset()
+	require.Equal(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", rules, labels), errOut.String())
+	again, err := os.ReadFile(rules)
+	require.NoError(t, err)
+	require.Equal(t, string(first), string(again))
+	out.Reset()
+	require.Equal(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", rules, "--lang", "en", "--min-complaints", "250", "--dry-run", labels), errOut.String())
+	require.Contains(t, out.String(), "en: 0 cue words")
+	again, err = os.ReadFile(rules)
+	require.NoError(t, err)
+	require.Equal(t, string(first), string(again))
+
+	// The block goes at the end of the rules list, so that list must be last.
+	other := filepath.Join(dir, "other.yaml")
+	const flow = "rules: []\nbrand: {names: [Acme]}\n"
+	require.NoError(t, os.WriteFile(other, []byte(flow), 0o600))
+	errOut.Reset()
+	require.NotEqual(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", other, "--lang", "en", labels))
+	require.Contains(t, errOut.String(), `make "rules:" the file's last key`)
+	kept, err := os.ReadFile(other)
+	require.NoError(t, err)
+	require.Equal(t, flow, string(kept))
+
+	errOut.Reset()
+	require.NotEqual(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", rules, "--lang", "fr", labels))
+	require.Contains(t, errOut.String(), `--lang: function words of "fr": want es or en`)
 }

@@ -10,15 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestWordsFoldLikeTheClassifier(t *testing.T) {
-	got := words("¡Pésimo! No me DEVOLVIERON el año… https://x.co/a @acme don't")
-	for _, w := range []string{"pesimo", "no", "me", "devolvieron", "el", "año", "dont"} {
-		require.True(t, got[w], "%q in %v", w, got)
-	}
-	require.False(t, got["acme"], "handles are left out")
-	require.False(t, got["https"], "links are left out")
-}
-
 func TestMineWritesAndReplacesTheCueBlock(t *testing.T) {
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "en.yaml")
