@@ -55,7 +55,7 @@ func (a *App) startWeb(ctx context.Context, mob http.Handler, extra map[string]h
 	srv, err := web.New(web.Options{
 		Config: cfg, Store: a.store, Registry: a.reg, Ready: a.Ready, Act: a.notifier.Act,
 		NATS: a.broker.Conn(), Prefix: cfg.NATS.Prefix, Mobile: mob, Extra: extra,
-		Logger: a.log.With("component", "web"), Now: a.now,
+		Logger: a.log, Now: a.now, // web.New adds component=web
 	})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
