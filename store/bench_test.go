@@ -86,3 +86,46 @@ func BenchmarkCommit(b *testing.B) {
 		report(b, n, start)
 	})
 }
+
+// BenchmarkInboxNotFlagged lists the first page of the not-flagged tab over
+// 100,000 stored mentions with no date filter: it reads every mention in
+// the window to count them, so its cost grows with the store.
+func BenchmarkInboxNotFlagged(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"), Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	text := strings.Repeat("palabra ", 30)
+	const n = 100_000
+	for i := 0; i < n; i += 1000 {
+		var items []Item
+		for j := i; j < i+1000; j++ {
+			v := escucha.Verdict{Label: escucha.LabelOther, Lang: "es", ClassifiedAt: t0}
+			if j%10 == 0 {
+				v.Label, v.Severity = escucha.LabelComplaint, escucha.SeverityMedium
+			}
+			items = append(items, Item{Mention: escucha.Mention{Source: "x", ID: fmt.Sprint(j), Text: text,
+				PostedAt: t0.Add(time.Duration(j) * time.Second), FetchedAt: t0}, Verdict: v})
+		}
+		if _, err := s.Commit(b.Context(), Batch{Source: "x", Items: items}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, q := range []InboxQuery{{Limit: 50}, {NotFlagged: true, Limit: 50}, {NotFlagged: true, Limit: 50, Since: t0.Add(n*time.Second - 7*24*time.Hour)}} {
+		name := "flagged"
+		if q.NotFlagged {
+			name = "not_flagged"
+			if !q.Since.IsZero() {
+				name += "_since"
+			}
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, total, err := s.Inbox(b.Context(), q); err != nil || total == 0 {
+					b.Fatal(total, err)
+				}
+			}
+		})
+	}
+}

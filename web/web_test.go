@@ -694,4 +694,17 @@ func TestNotFlaggedPagingAndEscaping(t *testing.T) {
 	require.Contains(t, page, `data-list-url="/inbox/list?flagged=no&amp;lang=es&amp;page=1"`)
 	_, list := c.get("/inbox/list?flagged=no&lang=es&page=1")
 	require.Len(t, keysIn(list), 7)
+
+	// With no dates the list is of the last seven days (it reads every
+	// mention of its window); a date filter reaches further back.
+	old := escucha.Mention{Source: "x", ID: "old", Text: "Hola de hace un mes", Lang: "es", Author: escucha.Author{Handle: "h"}, PostedAt: t0.AddDate(0, 0, -30)}
+	_, err = e.st.Commit(t.Context(), store.Batch{Items: []store.Item{{Mention: old, Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}}}})
+	require.NoError(t, err)
+	_, page = c.get("/?flagged=no&lang=es")
+	require.Contains(t, page, `<span id="total">57</span>`)
+	require.Contains(t, page, "Sin fechas en el filtro, se ven los últimos 7 días.")
+	_, page = c.get("/?flagged=no&lang=es&since=" + t0.AddDate(0, 0, -40).Format(time.DateOnly))
+	require.Contains(t, page, `<span id="total">58</span>`)
+	_, page = c.get("/?flagged=no&lang=es&until=" + t0.Format(time.DateOnly))
+	require.Contains(t, page, `<span id="total">58</span>`, "an until date alone lifts the window too")
 }
