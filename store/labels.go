@@ -2,10 +2,12 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/escucha/escucha"
@@ -89,43 +91,60 @@ func Labelled(rec MentionRecord, rv Review) LabelledLine {
 }
 
 // ExportLabels writes the mentions selected by q to w as labelled JSON
-// Lines, newest first, one read transaction for the whole export: the
-// corrected verdict where a person corrected it, else the classifier's.
+// Lines, newest first (by PostedAt, then key, descending), in one read
+// transaction: the corrected verdict where a person corrected it, else the
+// classifier's. Without q.Unreviewed it reads only the reviewed mentions
+// (the reviews bucket), not the whole store.
 func (s *Store) ExportLabels(ctx context.Context, w io.Writer, q LabelQuery) (LabelCounts, error) {
 	n := LabelCounts{ByLabel: map[escucha.Label]int{}}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
+	write := func(tx *bolt.Tx, key string) error {
+		rec, ok, err := getMention(tx, key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("unknown mention %q", key)
+		}
+		rv, err := getReview(tx, key)
+		if err != nil {
+			return err
+		}
+		line := Labelled(rec, rv)
+		if !line.Reviewed && !q.Unreviewed {
+			return nil
+		}
+		if err := enc.Encode(line); err != nil {
+			return fmt.Errorf("write %s: %w", key, err)
+		}
+		n.Written++
+		n.ByLabel[line.Label]++
+		if line.Reviewed {
+			n.Reviewed++
+		}
+		if rv.Corrected() {
+			n.Corrected++
+		}
+		return nil
+	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return walkBack(ctx, tx.Bucket(bucketMentionsTime), q.Since, q.Until, func(key string) (bool, error) {
-			rec, ok, err := getMention(tx, key)
-			if err != nil {
-				return false, err
+		if q.Unreviewed {
+			return walkBack(ctx, tx.Bucket(bucketMentionsTime), q.Since, q.Until, func(key string) (bool, error) {
+				return true, write(tx, key)
+			})
+		}
+		keys, err := reviewedKeys(ctx, tx, q.Since, q.Until)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := write(tx, string(k[8:])); err != nil {
+				return err
 			}
-			if !ok {
-				return false, fmt.Errorf("time index names unknown mention %q", key)
-			}
-			rv, err := getReview(tx, key)
-			if err != nil {
-				return false, err
-			}
-			line := Labelled(rec, rv)
-			if !line.Reviewed && !q.Unreviewed {
-				return true, nil
-			}
-			if err := enc.Encode(line); err != nil {
-				return false, fmt.Errorf("write %s: %w", key, err)
-			}
-			n.Written++
-			n.ByLabel[line.Label]++
-			if line.Reviewed {
-				n.Reviewed++
-			}
-			if rv.Corrected() {
-				n.Corrected++
-			}
-			return true, nil
-		})
+		}
+		return nil
 	})
 	if err == nil {
 		err = bw.Flush()
@@ -134,4 +153,38 @@ func (s *Store) ExportLabels(ctx context.Context, w io.Writer, q LabelQuery) (La
 		return n, fmt.Errorf("export labels: %w", err)
 	}
 	return n, nil
+}
+
+// reviewedKeys returns the time keys (PostedAt, key) of the reviewed
+// mentions posted in [since, until), newest first.
+func reviewedKeys(ctx context.Context, tx *bolt.Tx, since, until time.Time) ([][]byte, error) {
+	b := tx.Bucket(bucketReviews)
+	if b == nil {
+		return nil, nil
+	}
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var rv Review
+		if err := json.Unmarshal(v, &rv); err != nil {
+			return fmt.Errorf("decode review %q: %w", k, err)
+		}
+		if !rv.reviewed() {
+			return nil
+		}
+		rec, ok, err := getMention(tx, string(k))
+		if err != nil || !ok {
+			return err
+		}
+		t := rec.Mention.PostedAt
+		if !since.IsZero() && t.Before(since) || !until.IsZero() && !t.Before(until) {
+			return nil
+		}
+		keys = append(keys, timeKey(t, string(k)))
+		return nil
+	})
+	slices.SortFunc(keys, func(a, b []byte) int { return bytes.Compare(b, a) })
+	return keys, err
 }
