@@ -209,7 +209,7 @@ func TestCuesMinedIntoCompanyRules(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(first), string(again))
 	out.Reset()
-	require.Equal(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", rules, "--lang", "en", "--min-complaints", "250", "--dry-run", labels), errOut.String())
+	require.Equal(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", rules, "--langs", "en", "--min-complaints", "250", "--dry-run", labels), errOut.String())
 	require.Contains(t, out.String(), "en: 0 cue words")
 	again, err = os.ReadFile(rules)
 	require.NoError(t, err)
@@ -220,13 +220,16 @@ func TestCuesMinedIntoCompanyRules(t *testing.T) {
 	const flow = "rules: []\nbrand: {names: [Acme]}\n"
 	require.NoError(t, os.WriteFile(other, []byte(flow), 0o600))
 	errOut.Reset()
-	require.NotEqual(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", other, "--lang", "en", labels))
+	require.NotEqual(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", other, "--langs", "en", labels))
 	require.Contains(t, errOut.String(), `make "rules:" the file's last key`)
 	kept, err := os.ReadFile(other)
 	require.NoError(t, err)
 	require.Equal(t, flow, string(kept))
 
 	errOut.Reset()
-	require.NotEqual(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", rules, "--lang", "fr", labels))
-	require.Contains(t, errOut.String(), `--lang: function words of "fr": want es or en`)
+	require.NotEqual(t, 0, runCLI(t, &out, &errOut, "cues", labels))
+	require.Contains(t, errOut.String(), "no rules file: pass --rules FILE or set classifier.rules_file")
+	errOut.Reset()
+	require.NotEqual(t, 0, runCLI(t, &out, &errOut, "cues", "--rules", rules, "--langs", "fr", labels))
+	require.Contains(t, errOut.String(), `--langs: function words of "fr": want es or en`)
 }

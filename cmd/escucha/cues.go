@@ -60,7 +60,7 @@ result before keeping it: escucha eval --data on a later export, or escucha repl
 				lang = strings.TrimSpace(lang)
 				skipWords, err := classifier.FunctionWords(lang)
 				if err != nil {
-					return fmt.Errorf("--lang: %w", err)
+					return fmt.Errorf("--langs: %w", err)
 				}
 				var c cuemine.Counts
 				for _, path := range args {
@@ -98,11 +98,10 @@ result before keeping it: escucha eval --data on a later export, or escucha repl
 	}
 	f := cmd.Flags()
 	f.StringVar(&rules, "rules", "", "the company rules file to write (default: classifier.rules_file)")
-	f.StringVar(&langs, "lang", "es,en", "languages to mine, comma-separated")
+	f.StringVar(&langs, "langs", "es,en", "languages to mine, comma-separated")
 	f.IntVar(&p.MinComplaints, "min-complaints", p.MinComplaints, "a word must be in at least this many reviewed complaints")
 	f.Float64Var(&p.MinLogOdds, "min-logodds", p.MinLogOdds, "smallest log-odds of a complaint for a word to be a cue")
 	f.BoolVar(&dry, "dry-run", false, "print the rules file as it would be written instead of writing it")
-	addConfigFlags(cmd)
 	return cmd
 }
 
