@@ -158,31 +158,11 @@ func (s *Store) ExportLabels(ctx context.Context, w io.Writer, q LabelQuery) (La
 // reviewedKeys returns the time keys (PostedAt, key) of the reviewed
 // mentions posted in [since, until), newest first.
 func reviewedKeys(ctx context.Context, tx *bolt.Tx, since, until time.Time) ([][]byte, error) {
-	b := tx.Bucket(bucketReviews)
-	if b == nil {
-		return nil, nil
-	}
 	var keys [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	err := eachReview(ctx, tx, since, until, func(key string, rec MentionRecord, rv Review) error {
+		if rv.reviewed() {
+			keys = append(keys, timeKey(rec.Mention.PostedAt, key))
 		}
-		var rv Review
-		if err := json.Unmarshal(v, &rv); err != nil {
-			return fmt.Errorf("decode review %q: %w", k, err)
-		}
-		if !rv.reviewed() {
-			return nil
-		}
-		rec, ok, err := getMention(tx, string(k))
-		if err != nil || !ok {
-			return err
-		}
-		t := rec.Mention.PostedAt
-		if !since.IsZero() && t.Before(since) || !until.IsZero() && !t.Before(until) {
-			return nil
-		}
-		keys = append(keys, timeKey(t, string(k)))
 		return nil
 	})
 	slices.SortFunc(keys, func(a, b []byte) int { return bytes.Compare(b, a) })

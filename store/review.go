@@ -612,32 +612,10 @@ func (s *Store) MissedStats(ctx context.Context, since, until time.Time) (Missed
 	var out MissedStat
 	var found []missed
 	err := s.db.View(func(tx *bolt.Tx) error {
-		reviews := tx.Bucket(bucketReviews)
-		if reviews == nil {
-			return nil
-		}
 		flagged := tx.Bucket(bucketFlaggedTime).Cursor()
-		return reviews.ForEach(func(k, v []byte) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			key := string(k)
-			var rv Review
-			if err := json.Unmarshal(v, &rv); err != nil {
-				return fmt.Errorf("decode review %q: %w", key, err)
-			}
-			if rv.Label != escucha.LabelComplaint && rv.Label != escucha.LabelSuggestion {
-				return nil
-			}
-			rec, ok, err := getMention(tx, key)
-			if err != nil || !ok {
-				return err
-			}
-			posted := rec.Mention.PostedAt
-			if (!since.IsZero() && posted.Before(since)) || (!until.IsZero() && !posted.Before(until)) {
-				return nil
-			}
-			if hasKey(flagged, timeKey(posted, key)) {
+		return eachReview(ctx, tx, since, until, func(key string, rec MentionRecord, rv Review) error {
+			if rv.Label != escucha.LabelComplaint && rv.Label != escucha.LabelSuggestion ||
+				hasKey(flagged, timeKey(rec.Mention.PostedAt, key)) {
 				return nil
 			}
 			if rv.Label == escucha.LabelComplaint {
@@ -645,7 +623,7 @@ func (s *Store) MissedStats(ctx context.Context, since, until time.Time) (Missed
 			} else {
 				out.Suggestions++
 			}
-			found = append(found, missed{posted: posted, key: key})
+			found = append(found, missed{posted: rec.Mention.PostedAt, key: key})
 			return nil
 		})
 	})
@@ -659,4 +637,32 @@ func (s *Store) MissedStats(ctx context.Context, since, until time.Time) (Missed
 		out.Examples = append(out.Examples, m.key)
 	}
 	return out, nil
+}
+
+// eachReview calls fn, within tx, for every mention with a review whose
+// PostedAt is in [since, until) (zero bounds are open), in key order.
+func eachReview(ctx context.Context, tx *bolt.Tx, since, until time.Time, fn func(key string, rec MentionRecord, rv Review) error) error {
+	b := tx.Bucket(bucketReviews)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		key := string(k)
+		var rv Review
+		if err := json.Unmarshal(v, &rv); err != nil {
+			return fmt.Errorf("decode review %q: %w", key, err)
+		}
+		rec, ok, err := getMention(tx, key)
+		if err != nil || !ok {
+			return err
+		}
+		t := rec.Mention.PostedAt
+		if !since.IsZero() && t.Before(since) || !until.IsZero() && !t.Before(until) {
+			return nil
+		}
+		return fn(key, rec, rv)
+	})
 }
