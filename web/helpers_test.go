@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -201,6 +202,18 @@ func (c *client) do(method, path string, body url.Values, hdr map[string]string)
 }
 
 func (c *client) get(path string) (*http.Response, string) { return c.do("GET", path, nil, nil) }
+
+// mentions gets path, a GET of /api/mentions, and decodes its answer.
+func (c *client) mentions(path string) (total int, items []apiItem) {
+	c.t.Helper()
+	_, body := c.get(path)
+	var got struct {
+		Total int       `json:"total"`
+		Items []apiItem `json:"items"`
+	}
+	require.NoError(c.t, json.Unmarshal([]byte(body), &got), body)
+	return got.Total, got.Items
+}
 
 func (c *client) post(path string, v url.Values) (*http.Response, string) {
 	return c.do("POST", path, v, nil)

@@ -74,16 +74,11 @@ func TestLoginInboxAndFilters(t *testing.T) {
 		require.NotContains(t, list, "<html", "the partial is only the list")
 	}
 
-	_, body := c.get("/api/mentions?label=complaint")
-	var got struct {
-		Total int       `json:"total"`
-		Items []apiItem `json:"items"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(body), &got))
-	require.Equal(t, 3, got.Total)
-	require.Equal(t, "x/4", got.Items[0].Key)
-	require.Equal(t, hostileText, got.Items[1].Mention.Text, "JSON carries the raw text (encoded as JSON)")
-	require.Equal(t, store.StatusOpen, got.Items[0].Review.Status)
+	total, items := c.mentions("/api/mentions?label=complaint")
+	require.Equal(t, 3, total)
+	require.Equal(t, "x/4", items[0].Key)
+	require.Equal(t, hostileText, items[1].Mention.Text, "JSON carries the raw text (encoded as JSON)")
+	require.Equal(t, store.StatusOpen, items[0].Review.Status)
 
 	resp, _ = c.get("/?since=yesterday")
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
@@ -577,14 +572,9 @@ func TestNotFlaggedInboxAndMissedCorrection(t *testing.T) {
 	require.Equal(t, []string{"x/5"}, keysIn(list))
 	resp, _ := c.get("/?flagged=maybe")
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	_, body := c.get("/api/mentions?flagged=no")
-	var got struct {
-		Total int       `json:"total"`
-		Items []apiItem `json:"items"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(body), &got))
-	require.Equal(t, 1, got.Total)
-	require.Equal(t, "x/5", got.Items[0].Key)
+	total, items := c.mentions("/api/mentions?flagged=no")
+	require.Equal(t, 1, total)
+	require.Equal(t, "x/5", items[0].Key)
 
 	// The page of an unflagged mention offers "a complaint / a suggestion".
 	_, page = c.get("/mention?key=x%2F5")
@@ -644,7 +634,7 @@ func TestNotFlaggedInboxAndMissedCorrection(t *testing.T) {
 	// The corrections download as labelled data (what escucha export writes).
 	_, page = admin.get("/admin/rules")
 	require.Contains(t, page, `<a href="/admin/labels.jsonl" id="labels-download" download>Download (JSON Lines)</a>`)
-	resp, body = admin.get("/admin/labels.jsonl")
+	resp, body := admin.get("/admin/labels.jsonl")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, resp.Header.Get("Content-Disposition"), `attachment; filename="escucha-labels-`)
 	lines := strings.Split(strings.TrimSpace(body), "\n")

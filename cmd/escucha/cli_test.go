@@ -88,21 +88,31 @@ func TestAckUnknownAlertFails(t *testing.T) {
 	require.Contains(t, errOut.String(), "not an alert id")
 }
 
-func TestReplayShowsWhatNewRulesWouldChange(t *testing.T) {
-	dir := t.TempDir()
+// storeWith opens the store of data dir dir (a real bbolt file) and
+// commits items to it; the caller closes it before running a command.
+func storeWith(t *testing.T, dir string, items ...store.Item) *store.Store {
+	t.Helper()
 	st, err := store.Open(filepath.Join(dir, "escucha.db"), store.Options{NoSync: true})
 	require.NoError(t, err)
-	now := time.Now().UTC()
-	items := []store.Item{
-		// Stored as "other" by older rules; today's rules call it a complaint.
-		{Mention: escucha.Mention{Source: "x", ID: "1", Text: "Llevo tres semanas esperando el reembolso y nadie me responde", PostedAt: now},
-			Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}},
-		// Stored with the verdict today's rules give: unchanged.
-		{Mention: escucha.Mention{Source: "x", ID: "2", Text: "Hoy hace sol en Madrid", PostedAt: now},
-			Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}},
-	}
-	_, err = st.Commit(context.Background(), store.Batch{Source: "x", Items: items})
+	_, err = st.Commit(t.Context(), store.Batch{Source: "x", Items: items})
 	require.NoError(t, err)
+	return st
+}
+
+// mentionItem is mention x/id as stored with a verdict of label.
+func mentionItem(id, text string, posted time.Time, label escucha.Label, lang string) store.Item {
+	return store.Item{Mention: escucha.Mention{Source: "x", ID: id, Text: text, PostedAt: posted},
+		Verdict: escucha.Verdict{Label: label, Lang: lang}}
+}
+
+func TestReplayShowsWhatNewRulesWouldChange(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	st := storeWith(t, dir,
+		// Stored as "other" by older rules; today's rules call it a complaint.
+		mentionItem("1", "Llevo tres semanas esperando el reembolso y nadie me responde", now, escucha.LabelOther, "es"),
+		// Stored with the verdict today's rules give: unchanged.
+		mentionItem("2", "Hoy hace sol en Madrid", now, escucha.LabelOther, "es"))
 	require.NoError(t, st.Close())
 
 	var out, errOut bytes.Buffer
@@ -120,20 +130,12 @@ func TestExportFeedsEval(t *testing.T) {
 	require.NotEqual(t, 0, code)
 	require.Contains(t, errOut.String(), "no store to read")
 
-	st, err := store.Open(filepath.Join(dir, "escucha.db"), store.Options{NoSync: true})
-	require.NoError(t, err)
 	now := time.Now().UTC()
-	items := []store.Item{
-		{Mention: escucha.Mention{Source: "x", ID: "1", Text: "Llevo tres semanas esperando el reembolso y nadie me responde", PostedAt: now},
-			Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}},
-		{Mention: escucha.Mention{Source: "x", ID: "2", Text: "Please add a dark mode to the app", PostedAt: now.Add(time.Minute)},
-			Verdict: escucha.Verdict{Label: escucha.LabelSuggestion, Lang: "en"}},
-		{Mention: escucha.Mention{Source: "x", ID: "3", Text: "Hoy hace sol en Madrid", PostedAt: now.Add(2 * time.Minute)},
-			Verdict: escucha.Verdict{Label: escucha.LabelOther, Lang: "es"}},
-	}
-	_, err = st.Commit(t.Context(), store.Batch{Source: "x", Items: items})
-	require.NoError(t, err)
-	_, err = st.ApplyReview(t.Context(), "x/1", store.ReviewOp{Kind: store.OpCorrect, By: "ana", Correction: store.CorrectLabel,
+	st := storeWith(t, dir,
+		mentionItem("1", "Llevo tres semanas esperando el reembolso y nadie me responde", now, escucha.LabelOther, "es"),
+		mentionItem("2", "Please add a dark mode to the app", now.Add(time.Minute), escucha.LabelSuggestion, "en"),
+		mentionItem("3", "Hoy hace sol en Madrid", now.Add(2*time.Minute), escucha.LabelOther, "es"))
+	_, err := st.ApplyReview(t.Context(), "x/1", store.ReviewOp{Kind: store.OpCorrect, By: "ana", Correction: store.CorrectLabel,
 		Label: escucha.LabelComplaint, Severity: escucha.SeverityHigh})
 	require.NoError(t, err)
 	_, err = st.ApplyReview(t.Context(), "x/2", store.ReviewOp{Kind: store.OpResolve, By: "ana"})
