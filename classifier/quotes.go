@@ -14,10 +14,16 @@ import (
 // the text when the quotation is left open: a hit text[s:e] is quoted when
 // inQuote(spans, s, e), which TestQuoteSpansAgreeWithQuoted checks against
 // quoted, the scan-a-hit reference in quotes_test.go.
+//
+// A post wrapped from end to end in one quotation ("\"Please enable the
+// \"Wi-Fi\" tile\"", as many forums and exports write a post) is the
+// author's words, not someone else's: only the quotations inside it count
+// (see wrapped).
 func quoteSpans(text string, buf []span) []span {
-	i := firstQuoteByte(text)
+	lo, hi := wrapped(text)
+	i := lo + firstQuoteByte(text[lo:hi])
 	open, start := -1, 0
-	for i < len(text) {
+	for i < hi {
 		// Only quotation marks and line breaks change the state: skip to
 		// the next byte that can start one (a UTF-8 continuation byte
 		// never equals one of them, so the skip stays on rune starts).
@@ -46,9 +52,80 @@ func quoteSpans(text string, buf []span) []span {
 		i += size
 	}
 	if open >= 0 {
-		buf = append(buf, span{int32(start), int32(len(text) - 1)})
+		buf = append(buf, span{int32(start), int32(hi - 1)})
 	}
 	return buf
+}
+
+// wrapped returns the bytes of text inside a double quotation that runs
+// from its first character to its last, spaces aside ("\"Please add a
+// \"Private\" option\"", “…”, «…»), and 0, len(text) when there is none.
+// The quotations inside must nest: a closing mark that would end the outer
+// one early ("\"Fast delivery\" they said. Still waiting for \"soon\"")
+// means the marks are two quotations, not a wrapper, and so does a
+// straight mark that can be read either way (between two letters or two
+// spaces).
+func wrapped(text string) (lo, hi int) {
+	if len(text) < 2 || !quoteByte[text[0]] && text[0] > ' ' {
+		return 0, len(text) // the usual case: no mark, no space first
+	}
+	s := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
+	e := len(strings.TrimRight(text, " \t\r\n"))
+	if e-s < 2 {
+		return 0, len(text)
+	}
+	first, n0 := utf8.DecodeRuneInString(text[s:])
+	last, n1 := utf8.DecodeLastRuneInString(text[s:e])
+	if first != '"' && first != '“' && first != '«' || !closes(first, last) || s+n0 >= e-n1 {
+		return 0, len(text)
+	}
+	lo, hi = s+n0, e-n1
+	depth := 0
+	for i := lo; i < hi; {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch r {
+		case '“', '«':
+			depth++
+		case '”', '»':
+			depth--
+		case '"':
+			before := i > lo && !isSpaceByte(text[i-1]) && !isOpeningPunct(text[i-1])
+			after := i+size < hi && !isSpaceByte(text[i+size]) && !isClosingPunct(text[i+size])
+			switch {
+			case after && !before:
+				depth++
+			case before && !after:
+				depth--
+			default:
+				return 0, len(text) // can be read either way
+			}
+		}
+		if depth < 0 {
+			return 0, len(text) // the outer quotation closed early
+		}
+		i += size
+	}
+	if depth != 0 {
+		return 0, len(text)
+	}
+	return lo, hi
+}
+
+// isSpaceByte reports whether b is an ASCII space, tab or line break.
+func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// isOpeningPunct reports whether b is punctuation that comes before an
+// opening quotation mark ("(\"beta\")").
+func isOpeningPunct(b byte) bool { return b == '(' || b == '[' || b == '{' }
+
+// isClosingPunct reports whether b is punctuation that follows a closing
+// quotation mark ("\"Private\".", "\"x\", \"y\"", "(\"beta\")").
+func isClosingPunct(b byte) bool {
+	switch b {
+	case '.', ',', ';', ':', '!', '?', ')', ']', '}':
+		return true
+	}
+	return false
 }
 
 // wholeQuote reports whether quotation q (from quoteSpans) runs from the

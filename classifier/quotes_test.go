@@ -52,6 +52,9 @@ func TestQuoteSpansAgreeWithQuoted(t *testing.T) {
 		"he said \"it's 'fine' now\" and left.'",
 		"unclosed “quote at the end",
 		"\"\"",
+		`"Please allow users to view "comments" in office docs"`,
+		`  “Add an option "Private" to lock photos”  `,
+		`"Fast delivery" they said. Still waiting for "soon"`,
 		"'a'\n'b' \"c\n",
 		"…ellipsis ☀ and → arrows 'x' «y» “z”",
 		"it.' then 'more) here.' and (this)' too",
@@ -81,10 +84,47 @@ func TestWholeQuote(t *testing.T) {
 		`"Please wait", they said. I waited 3 hours`: false,
 		`My review: "five stars" lol`:                false,
 		`"unclosed quotation that runs to the end`:   false,
+		`'Please add dark mode'`:                     true,
+		`"Please add a "Private" option"`:            true,
 	} {
+		// As maskHits reads it: wrapped in double marks, or one quotation
+		// (single marks too) from end to end.
+		lo, _ := wrapped(text)
 		spans := quoteSpans(text, nil)
-		got := len(spans) == 1 && wholeQuote(text, spans[0])
+		got := lo > 0 || len(spans) == 1 && wholeQuote(text, spans[0])
 		require.Equal(t, want, got, "%q %v", text, spans)
+	}
+}
+
+// TestWrapped checks which posts are read as one quotation from end to
+// end, and that the quotations inside such a post still count.
+func TestWrapped(t *testing.T) {
+	for _, c := range []struct {
+		text   string
+		inside string // text[lo:hi] when wrapped, "" when not
+		spans  int    // quotations quoteSpans finds
+	}{
+		{`"Please add dark mode to the app"`, "Please add dark mode to the app", 0},
+		{"  “Please add dark mode”  ", "Please add dark mode", 0},
+		{`"Please enable pinning of the "Wi-Fi" settings on Start page."`, `Please enable pinning of the "Wi-Fi" settings on Start page.`, 1},
+		{`"Enable commands like "play song", "play artist" (and "play album")"`, `Enable commands like "play song", "play artist" (and "play album")`, 3},
+		{`«Quiero el plan "sin permanencia" ya»`, `Quiero el plan "sin permanencia" ya`, 1},
+		{`"I wish the "lossy" jpeg format were optional"`, `I wish the "lossy" jpeg format were optional`, 1},
+		{`"Fast delivery" they said. Still waiting for "soon"`, "", 2},
+		{`"Please wait", they said. I waited 3 hours`, "", 1},
+		{`They told me "please wait" and hung up`, "", 1},
+		{`"a"b"c"`, "", 2}, // a straight mark between letters: either way
+		{`"unclosed at the end`, "", 1},
+		{`""`, "", 1}, // an empty quotation
+		{"", "", 0},
+	} {
+		lo, hi := wrapped(c.text)
+		if c.inside == "" {
+			require.Equal(t, [2]int{0, len(c.text)}, [2]int{lo, hi}, "%q", c.text)
+		} else {
+			require.Equal(t, c.inside, c.text[lo:hi], "%q", c.text)
+		}
+		require.Len(t, quoteSpans(c.text, nil), c.spans, "%q", c.text)
 	}
 }
 
@@ -98,12 +138,14 @@ func quoted(text string, s, e int) bool {
 	// have none before the hit) nothing can open one: skip there. Those
 	// bytes never continue a UTF-8 sequence, so the scan from 0 would
 	// decode a rune there too.
-	i := firstQuoteByte(text[:min(s, len(text))])
+	// A post wrapped whole in one quotation is read inside the wrapper.
+	lo, hi := wrapped(text)
+	i := lo + firstQuoteByte(text[lo:max(lo, min(s, hi))])
 	if i >= s {
 		return false
 	}
 	open := -1 // the quote character that opened the span, -1 = none open
-	for i < len(text) {
+	for i < hi {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if r == '\n' {
 			open = -1

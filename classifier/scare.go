@@ -35,16 +35,18 @@ const maxScareSpans = 4
 func scareQuote(text string, toks []token, buf []byte, person, stop func(i int) bool) (q hit, ok bool, echo hit, echoOK bool) {
 	var spans [maxScareSpans][2]int32
 	n := 0
-	i := 0
+	// A post wrapped whole in one quotation is the author's own: only the
+	// quotations inside it count (see wrapped).
+	i, hi := wrapped(text)
 	open, openAt := rune(-1), 0
-	for i < len(text) && n < maxScareSpans {
+	for i < hi && n < maxScareSpans {
 		// Jump to the next byte that can start a quotation mark; a line
 		// break on the way closes an open quotation.
-		j := i + firstQuoteByte(text[i:])
+		j := i + firstQuoteByte(text[i:hi])
 		if open >= 0 && strings.IndexByte(text[i:j], '\n') >= 0 {
 			open = -1
 		}
-		if i = j; i >= len(text) {
+		if i = j; i >= hi {
 			break
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
