@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/escucha/escucha"
 	"github.com/escucha/escucha/store"
@@ -110,6 +111,23 @@ func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, stats)
+	return nil
+}
+
+// apiRulesMissed: GET /api/rules/missed answers what the rules page's
+// "Missed by the rules" shows: the mentions no rule flagged that people
+// corrected to a complaint or a suggestion (store.MissedStat), over the
+// same window as /api/rules (query since).
+func (s *Server) apiRulesMissed(w http.ResponseWriter, r *http.Request) error {
+	since, err := s.rulesSince(r)
+	if err != nil {
+		return err
+	}
+	missed, err := s.st.MissedStats(r.Context(), since, time.Time{})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, missed)
 	return nil
 }
 

@@ -287,6 +287,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/mention/action", page(permAct, s.apiAction))
 	mux.Handle("GET /api/report", page(permReports, s.reportsExport("json")))
 	mux.Handle("GET /api/rules", page(permAdmin, s.apiRules))
+	mux.Handle("GET /api/rules/missed", page(permAdmin, s.apiRulesMissed))
 	mux.Handle("GET /api/me", page(permInbox, s.apiMe))
 
 	if s.opts.Mobile != nil {

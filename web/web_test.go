@@ -266,7 +266,7 @@ func TestRoles(t *testing.T) {
 	comms.login("ana", "ana-secret")
 	ops.login("oscar", "oscar-secret")
 	admin.login("root", "root-secret")
-	for _, p := range []string{"/admin/rules", "/admin/users", "/admin/labels.jsonl", "/api/rules", "/reports", "/reports.csv"} {
+	for _, p := range []string{"/admin/rules", "/admin/users", "/admin/labels.jsonl", "/api/rules", "/api/rules/missed", "/reports", "/reports.csv"} {
 		resp, body := comms.get(p)
 		require.Equal(t, http.StatusForbidden, resp.StatusCode, p)
 		require.NotContains(t, body, "es.complaint.nofunciona", p)
@@ -624,6 +624,13 @@ func TestNotFlaggedInboxAndMissedCorrection(t *testing.T) {
 	require.Contains(t, page, `id="missed-complaints">1</a>`)
 	require.Contains(t, page, `id="missed-suggestions">0</a>`)
 	require.Contains(t, page, `<a href="/mention?key=x%2f5">x/5</a>`)
+	resp, body := admin.get("/api/rules/missed")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.JSONEq(t, `{"complaints":1,"suggestions":0,"examples":["x/5"]}`, body)
+	resp, _ = admin.get("/api/rules/missed?since=yesterday")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	resp, _ = c.get("/api/rules/missed")
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "admins only, as /api/rules")
 	admin.get("/lang?l=en&next=%2F")
 	_, page = admin.get("/admin/rules")
 	require.Contains(t, page, "Missed by the rules")
@@ -634,7 +641,7 @@ func TestNotFlaggedInboxAndMissedCorrection(t *testing.T) {
 	// The corrections download as labelled data (what escucha export writes).
 	_, page = admin.get("/admin/rules")
 	require.Contains(t, page, `<a href="/admin/labels.jsonl" id="labels-download" download>Download (JSON Lines)</a>`)
-	resp, body := admin.get("/admin/labels.jsonl")
+	resp, body = admin.get("/admin/labels.jsonl")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, resp.Header.Get("Content-Disposition"), `attachment; filename="escucha-labels-`)
 	lines := strings.Split(strings.TrimSpace(body), "\n")
