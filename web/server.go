@@ -158,8 +158,10 @@ func New(opts Options) (*Server, error) {
 		},
 	}
 	if demoPass != "" {
-		// Printed once so a new user can log in; never stored.
-		s.log.Warn("review inbox: user admin, password " + demoPass)
+		// The password is a secret: it is never logged nor stored. The
+		// demo banner of `escucha run --demo` shows it on the terminal
+		// (DemoCredentials).
+		s.log.Warn("review inbox: demo login admin with a random password (shown by escucha run --demo, valid until it stops)")
 	}
 	s.handler = s.routes()
 	return s, nil
