@@ -214,6 +214,7 @@ func (rs *ruleset) normalize(d *doc, text, lang string) (int, uint8) {
 	d.reset(text)
 	d.prepare(rs)
 	d.tokenize()
+	rs.splitHashtags(d)
 	rs.lookup(d)
 	l, mask := rs.detect(d, lang)
 	d.lang = l

@@ -27,6 +27,7 @@ func (rs *ruleset) runRef(d *doc, text, lang string, index [][]int32) result {
 	d.reset(text)
 	d.prepare(rs)
 	d.tokenizeRef()
+	rs.splitHashtags(d) // shared: the reference checks what follows it
 	l, mask := rs.detectRef(d, lang)
 	d.lang = l
 	rs.expandRef(d, l)
