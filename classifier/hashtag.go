@@ -44,7 +44,8 @@ func (rs *ruleset) splitHashtags(d *doc) {
 		// Token i becomes the first part; the others follow it. Each part's
 		// folded form is copied to the end of buf with the space every
 		// token's form ends with.
-		parts := make([]token, 0, len(cuts))
+		var partBuf [maxSplitTag]token
+		parts := partBuf[:0] // at most one part a byte: no allocation
 		prev := int32(0)
 		for k := 0; k <= len(cuts); k++ {
 			end := int32(n)
