@@ -30,12 +30,9 @@ func (rs *ruleset) maskHits(d *doc) {
 	scanned := false
 	quoted := func(h hit) bool {
 		if !scanned {
+			// A post that is one quotation from end to end ("\"Please
+			// add…\"") is the author's words: quoteSpans reads inside it.
 			d.qspans, scanned = quoteSpans(d.text, d.qspans[:0]), true
-			if len(d.qspans) == 1 && wholeQuote(d.text, d.qspans[0]) {
-				// A post that is one quotation from end to end ("\"Please
-				// add…\"") is the author's words, not someone else's.
-				d.qspans = d.qspans[:0]
-			}
 		}
 		return inQuote(d.qspans, int(d.toks[h.start].os), int(d.toks[h.end].oe))
 	}

@@ -57,8 +57,9 @@ func quoteSpans(text string, buf []span) []span {
 	return buf
 }
 
-// wrapped returns the bytes of text inside a double quotation that runs
-// from its first character to its last, spaces aside ("\"Please add a
+// wrapped returns the bytes of text inside a quotation that runs from its
+// first character to its last, spaces aside (double marks, or single ones
+// with only apostrophes and nested single quotations inside) ("\"Please add a
 // \"Private\" option\"", “…”, «…»), and 0, len(text) when there is none.
 // The quotations inside must nest: a closing mark that would end the outer
 // one early ("\"Fast delivery\" they said. Still waiting for \"soon\"")
@@ -76,13 +77,40 @@ func wrapped(text string) (lo, hi int) {
 	}
 	first, n0 := utf8.DecodeRuneInString(text[s:])
 	last, n1 := utf8.DecodeLastRuneInString(text[s:e])
-	if first != '"' && first != '“' && first != '«' || !closes(first, last) || s+n0 >= e-n1 {
+	single := first == '\'' || first == '‘'
+	if first != '"' && first != '“' && first != '«' && !single || !closes(first, last) || s+n0 >= e-n1 {
 		return 0, len(text)
+	}
+	if single && (quoteKind(text, s, first, n0)&qOpen == 0 || quoteKind(text, e-n1, last, n1)&qClose == 0) {
+		return 0, len(text) // a mark that cannot open or close there
 	}
 	lo, hi = s+n0, e-n1
 	depth := 0
 	for i := lo; i < hi; {
 		r, size := utf8.DecodeRuneInString(text[i:])
+		if single {
+			// Inside single marks only single marks nest; an apostrophe
+			// ("don't") is neither.
+			if r == '\'' || r == '‘' || r == '’' {
+				switch quoteKind(text, i, r, size) {
+				case qOpen:
+					depth++
+				case qClose:
+					depth--
+				case 0:
+					if !isLetterOrDigitBefore(text, i) || i+size >= len(text) || !isLetterOrDigitAt(text, i+size) {
+						return 0, len(text) // can be read either way
+					}
+				default:
+					return 0, len(text)
+				}
+			}
+			if depth < 0 {
+				return 0, len(text)
+			}
+			i += size
+			continue
+		}
 		switch r {
 		case '“', '«':
 			depth++
@@ -126,16 +154,6 @@ func isClosingPunct(b byte) bool {
 		return true
 	}
 	return false
-}
-
-// wholeQuote reports whether quotation q (from quoteSpans) runs from the
-// first character of text to the last, marks aside: the whole post.
-func wholeQuote(text string, q span) bool {
-	start := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
-	end := len(strings.TrimRight(text, " \t\r\n"))
-	// The opening mark is at most 3 bytes (“, «), the closing one too.
-	// q.e holds the closing mark when the quotation was closed.
-	return int(q.s) > start && int(q.s) <= start+3 && int(q.e) < end && int(q.e) >= end-3 && quoteByte[text[q.e]]
 }
 
 // inQuote reports whether text[s:e] lies wholly inside one of spans (see
