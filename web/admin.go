@@ -25,6 +25,8 @@ func (s *Server) rulesSince(r *http.Request) (time.Time, error) {
 	return since, nil
 }
 
+// ruleStats answers the per-rule correction counts since the query's
+// since (the rules page and /api/rules).
 func (s *Server) ruleStats(r *http.Request) ([]store.RuleStat, error) {
 	since, err := s.rulesSince(r)
 	if err != nil {
@@ -33,18 +35,24 @@ func (s *Server) ruleStats(r *http.Request) ([]store.RuleStat, error) {
 	return s.st.RuleStats(r.Context(), since, time.Time{})
 }
 
+// missedStats answers what the rules missed since the query's since (the
+// rules page and /api/rules/missed).
+func (s *Server) missedStats(r *http.Request) (store.MissedStat, error) {
+	since, err := s.rulesSince(r)
+	if err != nil {
+		return store.MissedStat{}, err
+	}
+	return s.st.MissedStats(r.Context(), since, time.Time{})
+}
+
 // rulesPage lists the rules by the false positives people corrected, so
 // the worst rules are fixed first, and counts what the rules missed.
 func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) error {
-	since, err := s.rulesSince(r)
+	stats, err := s.ruleStats(r)
 	if err != nil {
 		return err
 	}
-	stats, err := s.st.RuleStats(r.Context(), since, time.Time{})
-	if err != nil {
-		return err
-	}
-	missed, err := s.st.MissedStats(r.Context(), since, time.Time{})
+	missed, err := s.missedStats(r)
 	if err != nil {
 		return err
 	}

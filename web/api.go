@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/escucha/escucha"
 	"github.com/escucha/escucha/store"
@@ -119,11 +118,7 @@ func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) error {
 // corrected to a complaint or a suggestion (store.MissedStat), over the
 // same window as /api/rules (query since).
 func (s *Server) apiRulesMissed(w http.ResponseWriter, r *http.Request) error {
-	since, err := s.rulesSince(r)
-	if err != nil {
-		return err
-	}
-	missed, err := s.st.MissedStats(r.Context(), since, time.Time{})
+	missed, err := s.missedStats(r)
 	if err != nil {
 		return err
 	}
