@@ -575,6 +575,36 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 	}
 
+	// A competitor the author is leaving for ("me paso a Fuelmax",
+	// "switching to Rivalco": a leaves_for_brand match that ends on or
+	// right before its name) is where the author goes, not who failed
+	// them: the grievances told around it are the brand's.
+	if len(compAt) > 0 && rs.hasLeaves {
+		n := 0
+		for i, c := range compAt {
+			dest := false
+			for _, h := range d.hits {
+				if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 {
+					dest = true
+					break
+				}
+			}
+			if !dest {
+				compAt[n], compSent[n] = c, compSent[i]
+				n++
+			}
+		}
+		if n < len(compAt) {
+			compAt, compSent = compAt[:n], compSent[:n]
+			firstComp = -1
+			for _, c := range compAt {
+				if firstComp < 0 || c < firstComp {
+					firstComp = c
+				}
+			}
+		}
+	}
+
 	// Leaving someone for the brand ("switching to @marca", "me paso a
 	// Marca", rules with leaves_for_brand): when the brand's first mention
 	// is in or right after that match, the grievances told before it are

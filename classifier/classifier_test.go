@@ -141,6 +141,11 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Tres cortes esta semana @acme, estoy harta. Me paso a Rivalia",
 		"@acme charged me a 'free trial' fee, I'm switching to Rivalia")
+	// Leaving for the competitor before the grievance is told: it is
+	// where the author goes, so the grievance after it is the brand's.
+	requireLabels(t, c, escucha.LabelComplaint,
+		"Me paso a Rivalia. 4 de 5 entregas este invierno con retraso. Lo siento @acme pero así no",
+		"ngl switching to Rivalia at renewal. 3 emails, zero replies from Acme about a change of address")
 	// The brand's own failure, after it is named, still counts.
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Left Rivalia for @acme and my first order never arrived",
