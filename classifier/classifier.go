@@ -610,7 +610,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// is in or right after that match, the grievances told before it are
 	// the one left behind's, as with a named competitor.
 	leaveAt := int32(-1)
-	if firstBrand >= 0 && rs.hasLeaves {
+	if firstBrand >= 0 && rs.hasLeaves && !afterWord(d, firstBrand, "from") {
 		for _, h := range d.hits {
 			if r := &rs.rules[h.rule]; r.leaves && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && d.sent[firstBrand] == d.sent[h.start]) && (leaveAt < 0 || h.start < leaveAt) {
 				leaveAt = h.start
@@ -1123,6 +1123,20 @@ func (rs *ruleset) servedPraise(d *doc, contrast int) bool {
 		}
 	}
 	return false
+}
+
+// afterWord reports whether the word right before token i is word
+// ("switching from @brand": the brand is left, not joined; Spanish
+// "de" is left out, as it is mostly "el pedido de Marca").
+func afterWord(d *doc, i int32, word string) bool {
+	if i < 1 {
+		return false
+	}
+	t := &d.toks[i-1]
+	if t.kind != kWord {
+		return false
+	}
+	return string(d.buf[t.ns:t.ne]) == word
 }
 
 // leadsInto reports whether one of the names starting at starts begins

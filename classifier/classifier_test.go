@@ -164,7 +164,10 @@ func TestLeavesForBrand(t *testing.T) {
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Switched to @acme last month and the internet keeps cutting out every night",
 		"@acme tres días sin señal, estoy harta",
-		"Four outages this week @acme, I'm switching to Nubetel")
+		"Four outages this week @acme, I'm switching to Nubetel",
+		// "from @acme": the brand is the one left.
+		"Third outage this month, switching from @acme to Nubetel",
+		"How is a kettle from @acme supposed to boil anything when the cord melts")
 	// A relief marker before the brand's first mention in its sentence:
 	// the brand is the relief, the grievance before it someone else's.
 	requireLabels(t, c, escucha.LabelOther,

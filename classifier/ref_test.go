@@ -570,9 +570,33 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		}
 	}
 
+	// A competitor named where a leaving match ends is where the author
+	// goes: not the owner of the grievances.
+	keep := 0
+	for i, c := range compAt {
+		dest := false
+		for _, h := range d.hits {
+			if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 {
+				dest = true
+			}
+		}
+		if !dest {
+			compAt[keep], compSent[keep] = c, compSent[i]
+			keep++
+		}
+	}
+	compAt, compSent = compAt[:keep], compSent[:keep]
+	firstComp = -1
+	for _, c := range compAt {
+		if firstComp < 0 || c < firstComp {
+			firstComp = c
+		}
+	}
+
 	leaveAt := int32(-1) // leaving someone for the brand
+	fromBrand := firstBrand > 0 && d.toks[firstBrand-1].kind == kWord && string(d.buf[d.toks[firstBrand-1].ns:d.toks[firstBrand-1].ne]) == "from"
 	for _, h := range d.hits {
-		if r := &rs.rules[h.rule]; r.leaves && firstBrand >= 0 && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && sameSentRef(d, int(firstBrand), int(h.start))) && (leaveAt < 0 || h.start < leaveAt) {
+		if r := &rs.rules[h.rule]; r.leaves && firstBrand >= 0 && !fromBrand && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && sameSentRef(d, int(firstBrand), int(h.start))) && (leaveAt < 0 || h.start < leaveAt) {
 			leaveAt = h.start
 		}
 	}
