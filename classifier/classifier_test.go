@@ -145,7 +145,13 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 	// where the author goes, so the grievance after it is the brand's.
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Me paso a Rivalia. 4 de 5 entregas este invierno con retraso. Lo siento @acme pero así no",
-		"ngl switching to Rivalia at renewal. 3 emails, zero replies from Acme about a change of address")
+		"ngl switching to Rivalia at renewal. 3 emails, zero replies from Acme about a change of address",
+		// Leaving the brand for a named competitor is a complaint alone.
+		"Been with @acme for 9 years. Moving to Rivalia on Monday",
+		"Me paso a Rivalia. Adiós, Acme")
+	requireLabels(t, c, escucha.LabelOther,
+		"Switching to @acme from Rivalia next month, can't wait",
+		"Rivalia or Acme for a first phone plan? Moving to Madrid in May")
 	// The brand's own failure, after it is named, still counts.
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Left Rivalia for @acme and my first order never arrived",

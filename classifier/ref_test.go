@@ -572,7 +572,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 
 	// A competitor named where a leaving match ends is where the author
 	// goes: not the owner of the grievances.
-	keep := 0
+	keep, nComp := 0, len(compAt)
 	for i, c := range compAt {
 		dest := false
 		for _, h := range d.hits {
@@ -586,6 +586,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		}
 	}
 	compAt, compSent = compAt[:keep], compSent[:keep]
+	leavesRival := keep < nComp && firstBrand >= 0
 	firstComp = -1
 	for _, c := range compAt {
 		if firstComp < 0 || c < firstComp {
@@ -895,6 +896,10 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	if compUsed {
 		rs.addFiredRef(d, ld.signals["competitor"], 0, nil)
+	}
+	if lr, ok := ld.signals["leaves"]; ok && leavesRival && rs.rules[lr].weight > 0 {
+		sc += rs.rules[lr].weight
+		rs.addFiredRef(d, lr, rs.rules[lr].weight, nil)
 	}
 	// Irony: praise next to a grievance or an irony marker is a complaint.
 	if sarcasm > 0 {

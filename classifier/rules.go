@@ -185,10 +185,11 @@ const (
 	sigEcho
 	sigTimes
 	sigLabels
+	sigLeaves
 	nSignals
 )
 
-var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote", "echo", "times", "labels"}
+var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote", "echo", "times", "labels", "leaves"}
 
 // ruleset is an immutable compiled set of rules; Reload swaps it whole.
 type ruleset struct {
