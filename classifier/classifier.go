@@ -577,8 +577,8 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 
 	// A competitor the author is leaving for ("me paso a Fuelmax",
 	// "switching to Rivalco": a leaves_for_brand match that ends on or
-	// right before its name) is where the author goes, not who failed
-	// them: the grievances told around it are the brand's.
+	// right before its name, not negated) is where the author goes, not
+	// who failed them: the grievances told around it are the brand's.
 	leavesRival := false // the author leaves the brand for a named competitor
 	if len(compAt) > 0 && rs.hasLeaves {
 		n := 0
@@ -586,7 +586,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			dest := false
 			for _, h := range d.hits {
 				if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 {
-					dest = true
+					// "never going back to Mueblarte" leaves it, not for it.
+					_, neg := rs.negated(d, int(h.start), l)
+					dest = !neg
 					break
 				}
 			}
@@ -630,7 +632,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	compSide := func(g hit) bool {
 		s := int(d.sent[g.start])
 		return (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
-			firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(d, compAt, g.end) ||
+			firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !rs.leadsInto(d, compAt, g.end, l) ||
 			g.end < leaveAt
 	}
 
@@ -1152,14 +1154,16 @@ func afterWord(d *doc, i int32, word string) bool {
 // within two tokens after token end, right after a preposition ("me paso
 // a", "switching to", "me voy con"): the words before it leave for that
 // name. A grievance said straight before the name ("Qué rabia PideYa") is
-// about it.
-func leadsInto(d *doc, starts []int32, end int32) bool {
+// about it, and so is a negated move ("never going back to PideYa", "no
+// vuelvo a PideYa"): the author refuses to return to it.
+func (rs *ruleset) leadsInto(d *doc, starts []int32, end int32, l int) bool {
 	for _, st := range starts {
-		if st > end && st <= end+2 {
+		if st > end && st <= end+2 && st >= 2 {
 			t := &d.toks[st-1]
 			switch string(d.buf[t.ns:t.ne]) {
 			case "a", "al", "to", "for", "con", "with", "para", "pa", "hacia", "into":
-				return true
+				_, neg := rs.negated(d, int(st-2), l)
+				return !neg
 			}
 		}
 	}

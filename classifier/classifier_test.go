@@ -151,6 +151,9 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 		"Me paso a Rivalia. Adiós, Acme")
 	requireLabels(t, c, escucha.LabelOther,
 		"Switching to @acme from Rivalia next month, can't wait",
+		// A negated move leaves the competitor: its grievances stay its own.
+		"Rivalia took 6 months and lost a drawer. Acme did mine in 5 weeks. Never going back to Rivalia",
+		"Rivalia me tuvo tres semanas sin luz. Con Acme ni un corte. No vuelvo a Rivalia",
 		"Rivalia or Acme for a first phone plan? Moving to Madrid in May")
 	// The brand's own failure, after it is named, still counts.
 	requireLabels(t, c, escucha.LabelComplaint,

@@ -577,7 +577,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		dest := false
 		for _, h := range d.hits {
 			if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 {
-				dest = true
+				_, neg := rs.negatedRef(d, int(h.start), l)
+				dest = !neg
+				break
 			}
 		}
 		if !dest {
@@ -653,7 +655,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	compSideRef := func(g hit) bool {
 		s, _ := d.sentenceBoundsRef(int(g.start))
 		return (slices.Contains(compSent, s) && !slices.Contains(brandSent, s) ||
-			firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !leadsInto(d, compAt, g.end) ||
+			firstComp < firstBrand && firstComp < g.start && g.end < firstBrand) && !rs.leadsIntoRef(d, compAt, g.end, l) ||
 			g.end < leaveAt
 	}
 	// Hits grouped by rule, in text order.
@@ -1240,4 +1242,21 @@ func atEndRef(d *doc, e int) bool {
 		}
 	}
 	return last <= e
+}
+
+// leadsIntoRef is leadsInto written plainly: a name within two tokens
+// after end, right after a preposition whose verb is not negated.
+func (rs *ruleset) leadsIntoRef(d *doc, starts []int32, end int32, l int) bool {
+	preps := []string{"a", "al", "to", "for", "con", "with", "para", "pa", "hacia", "into"}
+	for _, st := range starts {
+		if st <= end || st > end+2 || st < 2 {
+			continue
+		}
+		t := d.toks[st-1]
+		if slices.Contains(preps, string(d.buf[t.ns:t.ne])) {
+			_, neg := rs.negatedRef(d, int(st-2), l)
+			return !neg
+		}
+	}
+	return false
 }
