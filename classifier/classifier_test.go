@@ -493,3 +493,16 @@ func TestNegationDoesNotReachEmoji(t *testing.T) {
 	v = c.Classify("Pagué la tasa desde el móvil sin moverme 🙌", "es")
 	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
 }
+
+// TestCEOQuoted: the CEO quoted in a post that tells no story of the
+// author's own speaks their own words: grievance words inside the
+// quotation are not a complaint. Told in the first person, the quotation
+// is the brand's claim set against what happened.
+func TestCEOQuoted(t *testing.T) {
+	c := newC(t, Options{Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}, CEO: config.CEO{Name: "Marta Ibarra", Handles: []string{"martaibarra"}}})
+	requireLabels(t, c, escucha.LabelOther,
+		"Marta Ibarra at the mobility summit: 'A badly parked scooter is a parking spot we failed to design.'",
+		"Marta Ibarra, en la memoria anual de Acme: 'No abriremos tiendas hasta bajar la espera de 5 días'.")
+	requireLabels(t, c, escucha.LabelComplaint,
+		"Marta Ibarra told Forbes Acme 'never keeps a customer waiting'. I've been on hold 50 minutes")
+}

@@ -16,13 +16,18 @@ package classifier
 //     'no compres a las 3am'" name the feature proposed, not a failure;
 //   - a proposal inside quotation marks: someone else's words ("told her
 //     she 'should have someone younger handle this'"), not the author's;
+//   - in a post that names the CEO and tells no story of the author's own
+//     (no first- or second-person word, person rule or @handle outside
+//     quotation marks), a grievance, severity or irony hit inside
+//     quotation marks: the CEO's own words quoted ("Marta Ibarra at the
+//     summit: 'a badly parked scooter is a spot we failed to design'");
 //   - a hit of the other side lying wholly inside the hit of a rule that
 //     covers it (rule attribute covers): "nunca he tenido un problema"
 //     (other) denies the problem its own words name, so "problema" is no
 //     grievance; "nunca he tenido un problema… hasta hoy" (complaint)
 //     turns that denial around, so it is no praise.
 func (rs *ruleset) maskHits(d *doc) {
-	var ents, praise, other, proposal, quotedProposal bool
+	var ents, ceo, praise, other, proposal, quotedProposal bool
 	var coverBuf [8]hit
 	covers := coverBuf[:0] // hits of rules that cover (at most eight)
 	// The text's quotations, found in one scan the first time a hit asks:
@@ -43,6 +48,7 @@ func (rs *ruleset) maskHits(d *doc) {
 		switch rs.rules[h.rule].class {
 		case clsEntity:
 			ents = true
+			ceo = ceo || rs.rules[h.rule].entity == entCEO
 		case clsPraise:
 			praise = true
 		case clsOther:
@@ -60,6 +66,11 @@ func (rs *ruleset) maskHits(d *doc) {
 	if !ents && !praise && !other && !proposal && !quotedProposal && len(covers) == 0 {
 		return
 	}
+	// The CEO quoted in a post that tells no story of the author's own
+	// (no first or second person, no @handle, outside the quotations): the
+	// grievance words inside the quotation are the CEO's ("Marta Ibarra at
+	// the summit: 'a badly parked scooter is a spot we failed to design'").
+	ceoQuote := ceo && !rs.personalOutsideQuotes(d, quoted)
 	n := 0
 	for _, h := range d.hits {
 		switch class := rs.rules[h.rule].class; {
@@ -75,6 +86,8 @@ func (rs *ruleset) maskHits(d *doc) {
 			quoted(h):
 			continue
 		case quotedProposal && class == clsSuggestion && quoted(h):
+			continue
+		case ceoQuote && (class == clsComplaint || class == clsSeverity || class == clsSarcasm) && quoted(h):
 			continue
 		case len(covers) > 0 && rs.covered(h, class, covers):
 			continue
@@ -117,6 +130,28 @@ func (rs *ruleset) covered(h hit, c ruleClass, covers []hit) bool {
 func (rs *ruleset) insideEntity(d *doc, h hit) bool {
 	for _, e := range d.hits {
 		if rs.rules[e.rule].class == clsEntity && e.start <= h.start && h.end <= e.end {
+			return true
+		}
+	}
+	return false
+}
+
+// personalOutsideQuotes reports whether a first- or second-person word, a
+// rule that makes its sentence the author's (rule attribute person) or an
+// @handle lies outside the text's quotations (quoted tells).
+func (rs *ruleset) personalOutsideQuotes(d *doc, quoted func(hit) bool) bool {
+	for _, h := range d.hits {
+		if rs.rules[h.rule].person && !quoted(h) {
+			return true
+		}
+	}
+	for i := range d.toks {
+		t := &d.toks[i]
+		p := t.kind == kHandle || t.kind == kWord && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne])
+		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
+			p = p || rs.person[id] != 0
+		}
+		if p && !quoted(hit{start: int32(i), end: int32(i)}) {
 			return true
 		}
 	}
