@@ -543,6 +543,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	ceoHandle := false                            // the CEO is addressed by @handle
 	brandHandle := false                          // the brand is addressed by @handle
 	firstComp, firstBrand := int32(-1), int32(-1) // first token of a competitor's and the brand's name
+	byeBrand := false                             // "chau Lunabus", "cancelling brincabox": the author leaves the brand
 	for _, h := range d.hits {
 		if !d.entHit {
 			break // match saw no entity hit
@@ -564,6 +565,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			if d.toks[h.start].kind == kHandle {
 				brandHandle = true
 			}
+			byeBrand = byeBrand || byeBefore(d, h.start)
 			if firstBrand < 0 || h.start < firstBrand {
 				firstBrand = h.start
 			}
@@ -579,7 +581,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// "switching to Rivalco": a leaves_for_brand match that ends on or
 	// right before its name, not negated) is where the author goes, not
 	// who failed them: the grievances told around it are the brand's.
-	leavesRival := false // the author leaves the brand for a named competitor
+	leavesRival := byeBrand // the author leaves the brand (for a named competitor)
 	if len(compAt) > 0 && rs.hasLeaves {
 		n := 0
 		for i, c := range compAt {
@@ -1132,6 +1134,24 @@ func (rs *ruleset) servedPraise(d *doc, contrast int) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// byeBefore reports whether the word right before the brand's name at
+// token i takes leave of it ("Chau Lunabus", "Adiós, Gasora", "cancelling
+// brincabox", "bye @acme").
+func byeBefore(d *doc, i int32) bool {
+	j := i - 1
+	if j >= 0 && d.toks[j].kind == kPunct && string(d.buf[d.toks[j].ns:d.toks[j].ne]) == "," {
+		j--
+	}
+	if j < 0 || d.toks[j].kind != kWord {
+		return false
+	}
+	switch string(d.buf[d.toks[j].ns:d.toks[j].ne]) {
+	case "chau", "chao", "adios", "bye", "goodbye", "farewell", "cancelling", "canceling", "ditching", "unsubscribing", "quitting":
+		return true
 	}
 	return false
 }

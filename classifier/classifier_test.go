@@ -148,7 +148,10 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 		"ngl switching to Rivalia at renewal. 3 emails, zero replies from Acme about a change of address",
 		// Leaving the brand for a named competitor is a complaint alone.
 		"Been with @acme for 9 years. Moving to Rivalia on Monday",
-		"Me paso a Rivalia. Adiós, Acme")
+		"Me paso a Rivalia. Adiós, Acme",
+		// Taking leave of the brand by name.
+		"Cancelling Acme. Two years of the quarterly plan and the pests are still here",
+		"Subieron el pasaje y ahora pasa cada 45 min. Chau Acme")
 	requireLabels(t, c, escucha.LabelOther,
 		"Switching to @acme from Rivalia next month, can't wait",
 		// A negated move leaves the competitor: its grievances stay its own.

@@ -589,6 +589,11 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	compAt, compSent = compAt[:keep], compSent[:keep]
 	leavesRival := keep < nComp && firstBrand >= 0
+	for _, h := range d.hits {
+		if r := &rs.rules[h.rule]; r.class == clsEntity && r.entity == entBrand && byeBefore(d, h.start) {
+			leavesRival = true
+		}
+	}
 	firstComp = -1
 	for _, c := range compAt {
 		if firstComp < 0 || c < firstComp {
