@@ -5,7 +5,7 @@ package classifier
 // builtinGenerated is rules/*.yaml decoded (see builtinFile).
 var builtinGenerated = [...]builtinFile{
 	{
-		name: "rules/es.yaml", size: 338857, crc: 0xb73bfdcc, lang: "es",
+		name: "rules/es.yaml", size: 338908, crc: 0xa58f9ed7, lang: "es",
 		stopwords: []string{"de", "la", "que", "no", "hola", "buenas", "buenos", "tardes", "noches", "saludos", "favor", "senor", "senora", "el", "en", "y", "los", "las", "del", "se", "por", "un", "una", "con", "para", "es", "mi", "me", "lo", "al", "le", "su", "ya", "pero", "mas", "muy", "sin", "hay", "esta", "este", "eso", "esto", "como", "cuando", "porque", "nos", "os", "les", "yo", "tu", "vos", "usted", "ustedes", "hace", "llevo", "sigue", "sigo", "todavia", "aun", "nadie", "nada", "ni", "tengo", "tiene", "tienen", "son", "estoy", "estan", "fue", "ser", "hoy", "ayer", "dia", "dias", "q", "xq", "pq", "tmb", "tb", "otra", "vez", "gracias", "deberian", "seria", "ojala", "alguien", "pues", "asi", "tambien", "donde", "cuanto", "cual", "mis", "sus", "ellos", "nunca", "desde", "hasta", "sois", "unos", "unas", "vuestro", "vuestra", "vuestros", "vuestras", "habeis", "teneis", "estais", "podeis", "dais", "vais", "porq", "bueno", "buena", "vaya", "ahora", "algo", "todo", "toda", "todos", "todas", "cada", "aunque", "siempre", "mucho", "mucha", "muchos", "muchas", "bien", "aqui", "aca", "alli", "ahi", "despues", "entonces", "luego", "horas", "servicio"},
 		negators:  []string{"no", "nunca", "jamas", "ni", "sin", "tampoco", "nadie", "nada", "ningun", "ninguna", "ninguno", "cero"},
 		contrast:  []string{"pero", "aunque", "embargo", "salvo", "excepto", "sino", "mientras", "lastima", "lamentablemente", "desafortunadamente"},
@@ -113,7 +113,7 @@ var builtinGenerated = [...]builtinFile{
 			{line: 121, id: "es.signal.ceo", class: "signal", explain: "nombra o se dirige al CEO", signal: "ceo"},
 			{line: 122, id: "es.signal.quote", class: "signal", explain: "una frase corta entre comillas en un relato en primera o segunda persona: las palabras de la marca contra lo que pasó ('envío gratis', 'resuelto')", signal: "quote", weight: 0.9, hasWeight: true},
 			{line: 123, id: "es.signal.echo", class: "signal", explain: "una palabra citada que se repite después de la cita ('revolucionó el estacionamiento'. Revolucionó el precio): la frase de la marca vuelta contra ella", signal: "echo", weight: 1.3, hasWeight: true},
-			{line: 124, id: "es.signal.deja_por_rival", class: "signal", explain: "deja la marca por un competidor nombrado ('me paso a Rivalia'): amenazar con irse es una queja", signal: "leaves", weight: 1.2, hasWeight: true},
+			{line: 124, id: "es.signal.deja_por_rival", class: "signal", explain: "deja la marca por un competidor nombrado ('me paso a Rivalia') o se despide de ella ('Chau Acme', 'Adiós, Acme'): amenazar con irse es una queja", signal: "leaves", weight: 1.2, hasWeight: true},
 			{line: 125, id: "es.signal.times", class: "signal", explain: "dos horas de reloj o más ('a las 18:02… a las 18:47'): una cronología contada para mostrar lo que falló", signal: "times", weight: 0.9, hasWeight: true},
 			{line: 126, id: "es.signal.rotulos", class: "signal", explain: "líneas con rótulo una junto a otra, una con una frase citada ('trazzo: \"primer viaje gratis\" / mi extracto: 3,45€'): lo prometido frente a lo que pasó", signal: "labels", weight: 1.3, hasWeight: true},
 			{line: 127, id: "es.signal.impersonal", class: "signal", explain: "sin primera ni segunda persona ni @cuenta: parece noticia o comentario, no una queja propia", signal: "impersonal"},
@@ -1371,7 +1371,7 @@ var builtinGenerated = [...]builtinFile{
 		},
 	},
 	{
-		name: "rules/en.yaml", size: 300969, crc: 0x80820c8a, lang: "en",
+		name: "rules/en.yaml", size: 301010, crc: 0x2579e256, lang: "en",
 		stopwords: []string{"the", "and", "is", "are", "was", "to", "of", "i", "my", "you", "it", "this", "that", "for", "with", "have", "has", "not", "just", "but", "they", "me", "your", "what", "why", "how", "been", "on", "at", "would", "should", "be", "im", "its", "dont", "cant", "can", "will", "so", "an", "get", "got", "we", "our", "please", "thanks", "still", "again", "no", "from", "when", "if", "do", "does", "did", "any", "anyone", "there", "their", "out", "now", "today", "after", "before", "who", "every", "yet", "about", "really", "because", "were", "them", "than", "then", "which", "could", "here", "very", "much", "some", "been", "into", "over", "only", "even", "ever", "never", "hours", "service"},
 		negators:  []string{"not", "no", "never", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "cannot", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt", "hadnt", "without", "zero", "nothing", "nothings", "nobody", "none", "hardly", "aint"},
 		contrast:  []string{"but", "however", "though", "although", "yet", "except", "while", "meanwhile", "whereas", "gripe", "niggle", "nitpick", "quibble", "annoyance", "downside", "drawback", "shame", "pity", "sadly", "unfortunately"},
@@ -1444,7 +1444,7 @@ var builtinGenerated = [...]builtinFile{
 			{line: 86, id: "en.signal.quote", class: "signal", explain: "a short quotation in a post told in the first or second person: the brand's words set against what happened ('fully restored', 'free delivery')", signal: "quote", weight: 0.9, hasWeight: true},
 			{line: 87, id: "en.signal.echo", class: "signal", explain: "a quoted word said again after the quotation ('the customer comes first'. The customer has waited 25 minutes): the claim turned back on itself", signal: "echo", weight: 1.3, hasWeight: true},
 			{line: 88, id: "en.signal.times", class: "signal", explain: "two clock times or more ('closes 14:05… opened at 13:50'): a timeline told to show what went wrong", signal: "times", weight: 0.9, hasWeight: true},
-			{line: 89, id: "en.signal.leaves_for_rival", class: "signal", explain: "leaves the brand for a named competitor ('switching to Rivalia', 'me paso a Rivalia'): a threat to leave is a complaint", signal: "leaves", weight: 1.2, hasWeight: true},
+			{line: 89, id: "en.signal.leaves_for_rival", class: "signal", explain: "leaves the brand for a named competitor ('switching to Rivalia') or takes leave of it by name ('Cancelling Acme', 'bye @acme'): a threat to leave is a complaint", signal: "leaves", weight: 1.2, hasWeight: true},
 			{line: 90, id: "en.signal.labels", class: "signal", explain: "labelled lines side by side, one quoting a claim ('Acme app: \"fuel level full\". The actual car: fuel light on'): the claim set against what happened", signal: "labels", weight: 1.3, hasWeight: true},
 			{line: 91, id: "en.signal.impersonal", class: "signal", explain: "no first or second person and no @account: reads as news or commentary, not a customer's own grievance", signal: "impersonal"},
 			{line: 94, id: "en.ceo.role", class: "other", explain: "names the company's CEO by role", weight: 0, hasWeight: true, ceo: true,

@@ -581,7 +581,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// "switching to Rivalco": a leaves_for_brand match that ends on or
 	// right before its name, not negated) is where the author goes, not
 	// who failed them: the grievances told around it are the brand's.
-	leavesRival := byeBrand // the author leaves the brand (for a named competitor)
+	leavesRival := byeBrand // the author leaves the brand: by name, or for a named competitor
 	if len(compAt) > 0 && rs.hasLeaves {
 		n := 0
 		for i, c := range compAt {
@@ -600,7 +600,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			}
 		}
 		if n < len(compAt) {
-			leavesRival = firstBrand >= 0
+			leavesRival = leavesRival || firstBrand >= 0
 			compAt, compSent = compAt[:n], compSent[:n]
 			firstComp = -1
 			for _, c := range compAt {
@@ -911,8 +911,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	if compUsed {
 		rs.addFired(d, ld.sig[sigCompetitor], 0, nil)
 	}
-	// Leaving the brand for a named competitor is a threat to leave: a
-	// complaint by the label rules, whatever else the post says.
+	// Leaving the brand — for a named competitor, or taking leave of it by
+	// name — is a threat to leave: a complaint by the label rules,
+	// whatever else the post says.
 	if lr := ld.sig[sigLeaves]; leavesRival && rs.rules[lr].weight > 0 {
 		w := rs.rules[lr].weight
 		acc[accComplaint] += w
