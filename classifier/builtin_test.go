@@ -7,9 +7,11 @@ import (
 	"go/format"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/escucha/escucha/config"
 )
@@ -123,4 +125,63 @@ func TestBuiltinGeneratedCompilesAsYAML(t *testing.T) {
 	fromYAML, err := y.compile(opts)
 	require.NoError(t, err)
 	require.True(t, reflect.DeepEqual(fromGen, fromYAML), "the generated rules and the YAML compile differently")
+}
+
+// TestNoChoiceBindingTrap guards against a mistake the pattern language
+// invites: in "useless|a ..0 scam" each choice is one word, so the pattern
+// is ("useless" or "a") then "scam", not "useless" or "a scam". The shape
+// that betrays it: a choice of content words whose last alternative is a
+// lone function word, followed by "..0". The patterns listed here use that
+// shape on purpose (the function word is a real alternative).
+func TestNoChoiceBindingTrap(t *testing.T) {
+	function := map[string]bool{}
+	for _, w := range strings.Fields("a an the for of to in on at by with el la los las un una unos unas de del al que y o en por para con se") {
+		function[w] = true
+	}
+	intended := map[string]bool{
+		"closed ..1 the ..0 only ..3 in ..1 our|my|the ..0 village|town|area|neighbourhood|neighborhood|street":                                                          true,
+		"gave|given|handed ..0 my|our ..2 to ..0 someone|somebody|a ..0 else|stranger":                                                                                   true,
+		"absolute|total|an ..0 star|legend|hero|gem":                                                                                                                     true,
+		"tiene|tenia|tenian|con ..0 moho|pelusilla|hongos|gusanos":                                                                                                       true,
+		"cerraron|cerro|cierran ..1 el|la ..0 unico|unica ..3 de ..1 mi|nuestro|el ..0 pueblo|barrio|zona|ciudad":                                                        true,
+		"vaya|menuda|que ..0 tela|verguenza|cachondeo|chapuza|tomadura|estafa|desastre":                                                                                  true,
+		"viendo|mirando|con ..0 el ..0 celular|movil|telefono ..3 toda|todo|durante":                                                                                     true,
+		"date|dese|se ..0 de|dé|da ..0 una ..0 vuelta ..0 por":                                                                                                           true,
+		"cuando ..0 le|les|se ..0 da|dan ..0 la ..0 gana":                                                                                                                true,
+		"os|les|te|nos|se ..0 ahorraria|ahorrarian|ahorrarias|ahorrariais ..1 la|las|los|mucho|mucha|muchas|muchos|un|una|tiempo|dinero|llamadas|quejas|colas|problemas": true,
+	}
+	for _, name := range builtinNames {
+		data, err := builtinFS.ReadFile(name)
+		require.NoError(t, err)
+		var file struct {
+			Rules []struct {
+				ID       string   `yaml:"id"`
+				Patterns []string `yaml:"patterns"`
+			} `yaml:"rules"`
+		}
+		require.NoError(t, yaml.Unmarshal(data, &file), name)
+		for _, r := range file.Rules {
+			for _, p := range r.Patterns {
+				if strings.HasPrefix(p, "re:") || intended[p] {
+					continue
+				}
+				f := strings.Fields(p)
+				for i := 0; i+2 < len(f); i++ {
+					alts := strings.Split(f[i], "|")
+					if len(alts) < 3 || f[i+1] != "..0" || !function[alts[len(alts)-1]] {
+						continue
+					}
+					n := 0
+					for _, a := range alts {
+						if function[a] {
+							n++
+						}
+					}
+					if n == 1 {
+						t.Errorf("%s: rule %s: pattern %q: %q ends a choice of content words, so it binds to the word after it alone; write the phrase as a pattern of its own, or list the pattern here if that is meant", name, r.ID, p, alts[len(alts)-1])
+					}
+				}
+			}
+		}
+	}
 }
