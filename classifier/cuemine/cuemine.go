@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -52,6 +53,16 @@ type Counts struct {
 	Posts, Complaints, Sets int
 	inComplaint, inOther    map[string]int
 	sets                    map[string]int
+}
+
+// AddFile reads the labelled set in the file at path (see AddSet).
+func (c *Counts) AddFile(path, lang string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return c.AddSet(f, path, lang)
 }
 
 // AddSet reads one labelled set: JSON Lines with "text", "label" and

@@ -64,7 +64,7 @@ result before keeping it: escucha eval --data on a later export, or escucha repl
 				}
 				var c cuemine.Counts
 				for _, path := range args {
-					if err := addLabelled(&c, path, lang); err != nil {
+					if err := c.AddFile(path, lang); err != nil {
 						return fmt.Errorf("cues: %w", err)
 					}
 				}
@@ -103,15 +103,6 @@ result before keeping it: escucha eval --data on a later export, or escucha repl
 	f.Float64Var(&p.MinLogOdds, "min-logodds", p.MinLogOdds, "smallest log-odds of a complaint for a word to be a cue")
 	f.BoolVar(&dry, "dry-run", false, "print the rules file as it would be written instead of writing it")
 	return cmd
-}
-
-func addLabelled(c *cuemine.Counts, path, lang string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return c.AddSet(f, path, lang)
 }
 
 // placeCues puts the cue block named name into the rules file src: in

@@ -81,8 +81,8 @@ func run(args []string, out io.Writer) error {
 	}
 	var c cuemine.Counts
 	for _, path := range fs.Args() {
-		if err := addFile(&c, path, o.lang); err != nil {
-			return err
+		if err := c.AddFile(path, o.lang); err != nil {
+			return fmt.Errorf("labelled set: %w", err)
 		}
 	}
 	skip := map[string]bool{}
@@ -111,13 +111,4 @@ func run(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%s: %d cue words from %d posts (%d complaints) in %d files\n", o.rules, len(cues), c.Posts, c.Complaints, c.Sets)
 	return nil
-}
-
-func addFile(c *cuemine.Counts, path, lang string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("labelled set: %w", err)
-	}
-	defer f.Close()
-	return c.AddSet(f, path, lang)
 }
