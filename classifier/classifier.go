@@ -616,7 +616,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// is in or right after that match, the grievances told before it are
 	// the one left behind's, as with a named competitor.
 	leaveAt := int32(-1)
-	if firstBrand >= 0 && rs.hasLeaves && !afterWord(d, firstBrand, "from") {
+	// "from @brand" is the brand left, not joined; Spanish "de" is left
+	// out, as it is mostly "el pedido de Marca".
+	if firstBrand >= 0 && rs.hasLeaves && wordBefore(d, firstBrand, false) != "from" {
 		for _, h := range d.hits {
 			if r := &rs.rules[h.rule]; r.leaves && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && d.sent[firstBrand] == d.sent[h.start]) && (leaveAt < 0 || h.start < leaveAt) {
 				leaveAt = h.start
@@ -1143,32 +1145,25 @@ func (rs *ruleset) servedPraise(d *doc, contrast int) bool {
 // token i takes leave of it ("Chau Lunabus", "Adiós, Gasora", "cancelling
 // brincabox", "bye @acme").
 func byeBefore(d *doc, i int32) bool {
-	j := i - 1
-	if j >= 0 && d.toks[j].kind == kPunct && string(d.buf[d.toks[j].ns:d.toks[j].ne]) == "," {
-		j--
-	}
-	if j < 0 || d.toks[j].kind != kWord {
-		return false
-	}
-	switch string(d.buf[d.toks[j].ns:d.toks[j].ne]) {
+	switch wordBefore(d, i, true) {
 	case "chau", "chao", "adios", "bye", "goodbye", "farewell", "cancelling", "canceling", "ditching", "unsubscribing", "quitting":
 		return true
 	}
 	return false
 }
 
-// afterWord reports whether the word right before token i is word
-// ("switching from @brand": the brand is left, not joined; Spanish
-// "de" is left out, as it is mostly "el pedido de Marca").
-func afterWord(d *doc, i int32, word string) bool {
-	if i < 1 {
-		return false
+// wordBefore returns the folded word right before token i, past one comma
+// when skipComma is set, or "" when no word is there ("switching from
+// @brand": the brand is left, not joined).
+func wordBefore(d *doc, i int32, skipComma bool) string {
+	j := i - 1
+	if skipComma && j >= 0 && d.toks[j].kind == kPunct && string(d.buf[d.toks[j].ns:d.toks[j].ne]) == "," {
+		j--
 	}
-	t := &d.toks[i-1]
-	if t.kind != kWord {
-		return false
+	if j < 0 || d.toks[j].kind != kWord {
+		return ""
 	}
-	return string(d.buf[t.ns:t.ne]) == word
+	return string(d.buf[d.toks[j].ns:d.toks[j].ne])
 }
 
 // leadsInto reports whether one of the names starting at starts begins
