@@ -49,12 +49,32 @@ type Options struct {
 	// Threshold is the score under which Verdict.LowConfidence is true
 	// (0 means DefaultThreshold).
 	Threshold float64
+	// Suggestions says whose proposals are suggestions: SuggestionsBrand
+	// ("" too) or SuggestionsAny.
+	Suggestions string
 }
 
+// The scopes of Options.Suggestions (config classifier.suggestions).
+const (
+	// SuggestionsBrand counts proposals to the company only: advice to
+	// other customers ("ask for a room at the back") is not a suggestion
+	// alone, as the label rules say.
+	SuggestionsBrand = "brand"
+	// SuggestionsAny counts advice to other customers as a suggestion too,
+	// as SemEval-2019 Task 9 does.
+	SuggestionsAny = "any"
+)
+
+// adviceWeight is the least weight of an advice rule under SuggestionsAny:
+// more than the prior of "other", so advice alone makes a suggestion.
+const adviceWeight = 1.5
+
 // OptionsFrom takes the classifier's options from the configuration: the
-// brand, the CEO, the company's rules file and the threshold.
+// brand, the CEO, the company's rules file, the threshold and the scope of
+// suggestions.
 func OptionsFrom(cfg config.Config) Options {
-	return Options{Brand: cfg.Brand, CEO: cfg.CEO, RulesFile: cfg.Classifier.RulesFile, Threshold: cfg.Classifier.Threshold}
+	return Options{Brand: cfg.Brand, CEO: cfg.CEO, RulesFile: cfg.Classifier.RulesFile, Threshold: cfg.Classifier.Threshold,
+		Suggestions: cfg.Classifier.Suggestions}
 }
 
 // Classifier judges texts. It is safe for concurrent use.
@@ -69,6 +89,11 @@ type Classifier struct {
 // New compiles the built-in rules and the company's rules file. Errors name
 // the file, line and rule at fault (see RuleError).
 func New(opts Options) (*Classifier, error) {
+	switch opts.Suggestions {
+	case "", SuggestionsBrand, SuggestionsAny:
+	default:
+		return nil, fmt.Errorf("classifier suggestions %q: want %s or %s", opts.Suggestions, SuggestionsBrand, SuggestionsAny)
+	}
 	rs, err := compile(opts)
 	if err != nil {
 		return nil, fmt.Errorf("load classifier rules: %w", err)
@@ -92,6 +117,24 @@ func (c *Classifier) Reload() error {
 	}
 	c.rs.Store(rs)
 	return nil
+}
+
+// WithSuggestions returns a classifier like c whose suggestions have the
+// given scope (SuggestionsBrand or SuggestionsAny): c itself when it has
+// it already. The evaluation uses it to score a data set under its own
+// label rules.
+func (c *Classifier) WithSuggestions(scope string) (*Classifier, error) {
+	if (scope == SuggestionsAny) == (c.opts.Suggestions == SuggestionsAny) && (scope == "" || scope == SuggestionsBrand || scope == SuggestionsAny) {
+		return c, nil
+	}
+	opts := c.opts
+	opts.Suggestions = scope
+	n, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	n.now = c.now
+	return n, nil
 }
 
 // Threshold returns the score under which a verdict is low confidence.

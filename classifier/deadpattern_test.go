@@ -48,7 +48,7 @@ func synthesize(src, filler string) (string, bool) {
 // pattern and requires the pattern's rule to match it, covering the
 // synthesized words, with the real matcher in the rule's language.
 func TestEveryPatternCanMatch(t *testing.T) {
-	rs, err := compile(Options{})
+	rs, err := compile(Options{Suggestions: SuggestionsAny}) // every rule, the advice rules of weight 0 too
 	require.NoError(t, err)
 	ruleIdx := map[string]int32{}
 	for i, r := range rs.rules {
@@ -134,7 +134,7 @@ func matchesWhole(rs *ruleset, ri int32, text, lang string, extra int) string {
 // normaliser rewrites into one word matches the text it was written
 // for, and that a question rule may end on its "?".
 func TestRewrittenPatternWordsMatch(t *testing.T) {
-	rs, err := compile(Options{})
+	rs, err := compile(Options{Suggestions: SuggestionsAny})
 	require.NoError(t, err)
 	idx := func(id string) int32 {
 		for i, r := range rs.rules {

@@ -337,9 +337,16 @@ type ruleSpec struct {
 	// damped as commentary) and its sentence the author's own. Give such
 	// rules weight 0.
 	Person bool `yaml:"person"`
+	// Advice: the suggestion rule tells advice to other customers ("ask
+	// for a room at the back", "I'd recommend the late checkout"), which
+	// the label rules do not count as a proposal to the brand. Under
+	// classifier.suggestions "brand" (the default) it counts with its
+	// weight as written, and a weight of 0 leaves it out; under "any" its
+	// weight is at least adviceWeight, so it makes a suggestion alone.
+	Advice bool `yaml:"advice"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served", "person"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served", "person", "advice"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -393,10 +400,13 @@ type builder struct {
 		negator, contrast, person, leadin uint8
 		id                                int32
 	}
-	yamlOnly bool                // read built-in files from YAML even when generated (tests)
-	disabled []disabled          // built-in rules the company file switches off
-	custom   string              // the company file's path, for errors
-	folded   map[string][]string // foldTokens' answers (callers never change them)
+	yamlOnly bool // read built-in files from YAML even when generated (tests)
+	// anyAdvice: advice to other customers makes a suggestion
+	// (classifier.suggestions: any; see ruleSpec.Advice).
+	anyAdvice bool
+	disabled  []disabled          // built-in rules the company file switches off
+	custom    string              // the company file's path, for errors
+	folded    map[string][]string // foldTokens' answers (callers never change them)
 	// Scratch of checkPattern, reused from pattern to pattern.
 	abbrF    wordFilter // the abbreviations of both languages
 	partsBuf []string
@@ -745,6 +755,17 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	}
 	if r.weight < -5 || r.weight > 5 {
 		return fail(fmt.Errorf("weight %v: want a number from -5 to 5", r.weight))
+	}
+	if s.Advice {
+		if cls != clsSuggestion {
+			return fail(errors.New("advice: only suggestion rules tell advice to other customers"))
+		}
+		switch {
+		case b.anyAdvice:
+			r.weight = max(r.weight, adviceWeight)
+		case r.weight == 0:
+			return nil // counts only under classifier.suggestions: any
+		}
 	}
 	if s.Damp < 0 || s.Damp > 1 {
 		return fail(fmt.Errorf("damp %v: want a number from 0 to 1", s.Damp))
@@ -1100,6 +1121,7 @@ func compile(opts Options) (*ruleset, error) { return newBuilder().compile(opts)
 
 func (b *builder) compile(opts Options) (*ruleset, error) {
 	var errs []error
+	b.anyAdvice = opts.Suggestions == SuggestionsAny
 	var custom *customFile
 	if opts.RulesFile != "" {
 		f, err := b.readCustomFile(opts.RulesFile)

@@ -110,6 +110,11 @@ type Classifier struct {
 	RulesFile string `mapstructure:"rules_file"`
 	// Threshold is the score under which a verdict is low confidence.
 	Threshold float64 `mapstructure:"threshold"`
+	// Suggestions says whose proposals count as suggestions: "brand" (the
+	// default: proposals to the company, as the label rules say) or "any"
+	// (advice to other customers too: "ask for a room at the back", "I'd
+	// recommend the late checkout"), what SemEval-2019 Task 9 counts.
+	Suggestions string `mapstructure:"suggestions"`
 }
 
 // Source configures one place mentions come from.
@@ -286,7 +291,7 @@ func Default() Config {
 			Embedded:        Embedded{Host: "127.0.0.1", Port: 4222, WebsocketPort: 9222},
 			DuplicateWindow: 24 * time.Hour,
 		},
-		Classifier: Classifier{Threshold: 0.5},
+		Classifier: Classifier{Threshold: 0.5, Suggestions: "brand"},
 		Recipients: map[string]Recipient{
 			"elena": {Name: "Elena Ruiz", Language: "es", Timezone: "Europe/Madrid"},
 			"comms": {Name: "Comms team", Language: "es", Timezone: "Europe/Madrid"},

@@ -53,7 +53,7 @@ func TestRejectedFiles(t *testing.T) {
 		"wrong-duration.yaml":      {"sources[0].interval"},
 		"missing-brand.yaml":       {"brand.name"},
 		"undefined-recipient.yaml": {"routes[0].recipients[1]"},
-		"bad-values.yaml": {"language", "http.addr", "sources[0].x.max_results",
+		"bad-values.yaml": {"language", "http.addr", "classifier.suggestions", "sources[0].x.max_results",
 			"sources[0].x.bearer_token", "sources[1].name", "sources[1].type"},
 	}
 	for file, keys := range cases {
@@ -76,12 +76,14 @@ func TestEnvAndFlagsOverrideFile(t *testing.T) {
 	t.Setenv("ESCUCHA_CLASSIFIER_THRESHOLD", "0.7")
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 	fs.String("http-addr", "", "")
-	require.NoError(t, fs.Parse([]string{"--http-addr", "127.0.0.1:3"}))
+	fs.String("suggestions", "", "")
+	require.NoError(t, fs.Parse([]string{"--http-addr", "127.0.0.1:3", "--suggestions", "any"}))
 	cfg, err := Load(LoadOptions{File: file, Flags: fs})
 	require.NoError(t, err)
 	require.Equal(t, "nats://env:4222", cfg.NATS.URL)
 	require.Equal(t, "127.0.0.1:3", cfg.HTTP.Addr)
 	require.InDelta(t, 0.7, cfg.Classifier.Threshold, 1e-9)
+	require.Equal(t, "any", cfg.Classifier.Suggestions)
 }
 
 func TestEnvWrongTypeNamesKey(t *testing.T) {

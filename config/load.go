@@ -39,6 +39,8 @@ var DefaultFlagKeys = map[string]string{
 	"nats-url":  "nats.url",
 	"log-level": "log.level",
 	"language":  "language",
+	// Only eval and classify offer it.
+	"suggestions": "classifier.suggestions",
 }
 
 // Load reads the configuration: defaults, then the YAML file, then

@@ -85,6 +85,11 @@ func (c Config) Validate() error {
 	if c.Classifier.Threshold < 0 || c.Classifier.Threshold > 1 {
 		add("classifier.threshold", c.Classifier.Threshold, ErrInvalid, "a number between 0 and 1")
 	}
+	switch c.Classifier.Suggestions {
+	case "", "brand", "any":
+	default:
+		add("classifier.suggestions", c.Classifier.Suggestions, ErrInvalid, "brand (proposals to the company) or any (advice to other customers too)")
+	}
 	if c.Classifier.RulesFile != "" {
 		if err := fileExists(c.Classifier.RulesFile); err != nil {
 			add("classifier.rules_file", c.Classifier.RulesFile, err, "")

@@ -53,6 +53,7 @@ input ({"id","text","lang"?}) and write one JSON Lines verdict per input line, i
 		},
 	}
 	cmd.Flags().IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "classifier goroutines for JSON Lines input")
+	cmd.Flags().String("suggestions", "", "brand (proposals to the company) or any (advice to other customers too) (classifier.suggestions)")
 	cmd.Flags().StringVar(&lang, "ui-language", "", "language of the printed explanation: es or en (default: config language)")
 	addConfigFlags(cmd)
 	return cmd

@@ -58,7 +58,11 @@ Presets: ` + strings.Join(eval.PresetNames, ", "),
 					return errors.New("--preset needs --datasets (the folder with dev/ and external/)")
 				}
 				s := p.Resolve(dataDir)
-				rep, err := eval.Run(out, c, s, showErrors)
+				pc, err := p.Classifier(c)
+				if err != nil {
+					return err
+				}
+				rep, err := eval.Run(out, pc, s, showErrors)
 				if err != nil {
 					return err
 				}
@@ -84,6 +88,7 @@ Presets: ` + strings.Join(eval.PresetNames, ", "),
 		},
 	}
 	f := cmd.Flags()
+	f.String("suggestions", "", "brand (proposals to the company) or any (advice to other customers too) (classifier.suggestions)")
 	f.StringVar(&spec.Path, "data", "", "labelled data file")
 	f.StringVar(&spec.Format, "format", "", "jsonl, csv, tsv or lines (default: from the file name)")
 	f.StringVar(&spec.TextField, "text-field", "", "field or column of the text (default text)")

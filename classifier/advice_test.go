@@ -1,0 +1,89 @@
+package classifier
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	escucha "github.com/escucha/escucha"
+)
+
+// Advice to other customers is not a proposal to the brand (the label
+// rules), so by default it is no suggestion alone (strong advice — "make
+// sure to…" with "ask for…" — still is); under
+// classifier.suggestions "any" (what SemEval-2019 Task 9 counts) it is.
+func TestSuggestionsScope(t *testing.T) {
+	brand := newC(t, Options{})
+	anyScope := newC(t, Options{Suggestions: SuggestionsAny})
+	advice := []string{
+		"If you want quiet, the Acme Lakeside rooms at the back are your best bet",
+		"I'd highly recommend the Acme harbour tour, book it the day before",
+		"Bring earplugs if you take the Acme night bus. Trust me",
+		"Si vas al hotel Acme, pedí una habitación que dé al patio",
+		"Les recomiendo llegar temprano a Acme, a las 10 ya no hay lugar",
+		"Mi consejo: en Acme, reservá la mesa de la terraza con tiempo",
+	}
+	for _, text := range advice {
+		vb := brand.Classify(text, "")
+		require.NotEqual(t, escucha.LabelSuggestion, vb.Label, "brand scope: %q %v", text, vb.RuleIDs())
+		va := anyScope.Classify(text, "")
+		require.Equal(t, escucha.LabelSuggestion, va.Label, "any scope: %q %v", text, va.RuleIDs())
+		// The advice rules left out by default (weight 0) never show up
+		// in a brand-scope explanation.
+		for _, r := range vb.Rules {
+			require.NotContains(t, []string{"en.suggestion.tip_recommend", "en.suggestion.tip_place", "en.suggestion.tip_imperative", "en.suggestion.tip_info", "es.suggestion.consejo_cliente"}, r.ID, text)
+		}
+	}
+	// Proposals to the brand and complaints are the same in both scopes.
+	for _, tc := range []struct {
+		text string
+		want escucha.Label
+	}{
+		{"@acme please add a dark mode to the app", escucha.LabelSuggestion},
+		{"Acme deberían abrir los domingos", escucha.LabelSuggestion},
+		{"Ordered from @acme on the 3rd, still nothing, and support stopped answering", escucha.LabelComplaint},
+		{"Me cobraron dos veces en Acme y nadie me devuelve el dinero", escucha.LabelComplaint},
+	} {
+		require.Equal(t, tc.want, brand.Classify(tc.text, "").Label, tc.text)
+		require.Equal(t, tc.want, anyScope.Classify(tc.text, "").Label, tc.text)
+	}
+}
+
+func TestSuggestionsScopeOptions(t *testing.T) {
+	_, err := New(Options{Suggestions: "everyone"})
+	require.ErrorContains(t, err, `suggestions "everyone"`)
+
+	c := newC(t, Options{})
+	same, err := c.WithSuggestions(SuggestionsBrand)
+	require.NoError(t, err)
+	require.Same(t, c, same)
+	other, err := c.WithSuggestions(SuggestionsAny)
+	require.NoError(t, err)
+	require.NotSame(t, c, other)
+	back, err := other.WithSuggestions(SuggestionsAny)
+	require.NoError(t, err)
+	require.Same(t, other, back)
+	_, err = c.WithSuggestions("everyone")
+	require.ErrorContains(t, err, `suggestions "everyone"`)
+}
+
+// A company's own advice rule: weight 0 leaves it out by default, and
+// "advice" is refused on a rule that is not a suggestion.
+func TestCustomAdviceRule(t *testing.T) {
+	path := rulesFile(t, "rules:\n  - id: acme.tip.parking\n    lang: en\n    class: suggestion\n    weight: 0\n    advice: true\n    explain: parking tip\n    patterns: [\"park ..2 behind\"]\n")
+	text := "Park behind the Acme store, it's free after 6"
+	v := newC(t, Options{RulesFile: path}).Classify(text, "en")
+	require.False(t, hasRule(v, "acme.tip.parking"), v.RuleIDs())
+	v = newC(t, Options{RulesFile: path, Suggestions: SuggestionsAny}).Classify(text, "en")
+	require.True(t, hasRule(v, "acme.tip.parking"), v.RuleIDs())
+	require.Equal(t, escucha.LabelSuggestion, v.Label, v.RuleIDs())
+	for _, r := range v.Rules {
+		if r.ID == "acme.tip.parking" {
+			require.InDelta(t, adviceWeight, r.Weight, 1e-9)
+		}
+	}
+
+	bad := rulesFile(t, "rules:\n  - id: acme.tip.bad\n    class: complaint\n    advice: true\n    explain: x\n    patterns: [hola]\n")
+	_, err := New(Options{RulesFile: bad})
+	require.ErrorContains(t, err, `:2: rule "acme.tip.bad": advice: only suggestion rules`)
+}
