@@ -72,7 +72,7 @@ func genBuiltin(t *testing.T) []byte {
 			for _, kv := range []struct {
 				k string
 				v bool
-			}{{"question", r.question}, {"ceo", r.ceo}, {"start", r.start}, {"end", r.end}, {"yields", r.yields}, {"leaves", r.leaves}, {"relief", r.relief}, {"covers", r.covers}, {"served", r.served}, {"person", r.person}, {"advice", r.advice}} {
+			}{{"question", r.question}, {"ceo", r.ceo}, {"start", r.start}, {"end", r.end}, {"yields", r.yields}, {"leaves", r.leaves}, {"relief", r.relief}, {"covers", r.covers}, {"served", r.served}, {"person", r.person}, {"advice", r.advice}, {"kin", r.kin}} {
 				if kv.v {
 					fmt.Fprintf(&buf, ", %s: true", kv.k)
 				}

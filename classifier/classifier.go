@@ -826,7 +826,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			t := &d.toks[i]
 			return t.ent >= 0 && d.ents[t.ent].stop != 0 || rs.inEntity(d, int32(i))
 		})
-		quoteOK = quoteOK && rs.rules[qr].weight > 0
+		quoteOK = quoteOK && rs.rules[qr].weight > 0 && !(rs.hasKin && rs.kinSaid(d, quote))
 		echoOK = echoOK && rs.rules[er].weight > 0
 	}
 	// Two clock times or more ("closes 14:05… opened at 13:50", "a las
@@ -1159,6 +1159,19 @@ func cueAfter(d *doc, rules []rule, later []deferred, contrast int, neg func(j i
 	}
 	for j := contrast + 1; j < len(d.toks); j++ {
 		if neg(j) {
+			return true
+		}
+	}
+	return false
+}
+
+// kinSaid reports whether a hit of a rule naming the author's family or
+// friends (kin) comes before the quotation q in its sentence: "mi abuela
+// le dice 'la Voltena' a la luz", "my dad: 'I'm too old for an e-bike'"
+// quote them, not the brand.
+func (rs *ruleset) kinSaid(d *doc, q hit) bool {
+	for _, h := range d.hits {
+		if rs.rules[h.rule].kin && h.start < q.start && d.sent[h.start] == d.sent[q.start] {
 			return true
 		}
 	}

@@ -249,6 +249,8 @@ func TestCustomRulesFileErrors(t *testing.T) {
 		"baregap": {"rules:\n  - id: acme.g\n    class: complaint\n    explain: g\n    patterns: [\"took .. hours\"]\n", `gap ".." needs a number`},
 		"rewritten": {"rules:\n  - id: acme.r\n    lang: en\n    class: complaint\n    explain: r\n    patterns: [\"gonna|will fix\"]\n",
 			`"gonna" is rewritten to "going to" before matching`},
+		"kincomplaint": {"rules:\n  - id: acme.k\n    class: complaint\n    kin: true\n    explain: k\n    patterns: [hola]\n",
+			`kin: only other rules`},
 		"coverssuggestion": {"rules:\n  - id: acme.c\n    class: suggestion\n    covers: true\n    explain: c\n    patterns: [hola]\n",
 			`covers: only complaint, other and praise rules`},
 		"stretched": {"rules:\n  - id: acme.s\n    lang: en\n    class: complaint\n    explain: s\n    patterns: [\"bbb|ftc complaint\"]\n",
@@ -508,4 +510,21 @@ func TestCEOQuoted(t *testing.T) {
 		"Marta Ibarra, en la memoria anual de Acme: 'No abriremos tiendas hasta bajar la espera de 5 días'.")
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Marta Ibarra told Forbes Acme 'never keeps a customer waiting'. I've been on hold 50 minutes")
+}
+
+// A quotation said by the author's family or friends is theirs, not the
+// brand's words thrown back at it: no quote signal, no complaint.
+func TestKinQuotationIsNotTheBrands(t *testing.T) {
+	c := newC(t, Options{Brand: config.Brand{Name: "Voltena"}})
+	for _, text := range []string{
+		"Mi abuela le dice 'la Voltena' a la luz. Ya es patrimonio familiar",
+		"my grandad calls the Voltena meter 'the little robot' and waves at it",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelOther, v.Label, "%q %v", text, v.RuleIDs())
+		require.False(t, hasRule(v, "es.signal.quote") || hasRule(v, "en.signal.quote"), "%q %v", text, v.RuleIDs())
+	}
+	// The brand's own words still count, a relative named elsewhere or not.
+	v := c.Classify("Voltena: 'sin cortes este invierno'. Mi abuela lleva 3 días sin luz", "")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
 }

@@ -771,7 +771,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			return false
 		}
 		quote, quoteOK, echo, echoOK = scareQuote(d.text, d.toks, d.buf, person, stop)
-		quoteOK = quoteOK && rs.rules[qr].weight > 0
+		quoteOK = quoteOK && rs.rules[qr].weight > 0 && !rs.kinSaidRef(d, quote)
 		echoOK = echoOK && rs.rules[er].weight > 0
 	}
 	timesOK := false
@@ -1219,6 +1219,16 @@ func (d *doc) tokAtRef(a, b int32) (int32, int32) {
 		}
 	}
 	return s, e
+}
+
+// kinSaidRef is kinSaid with the reference sentence bounds.
+func (rs *ruleset) kinSaidRef(d *doc, q hit) bool {
+	for _, h := range d.hits {
+		if rs.rules[h.rule].kin && h.start < q.start && sameSentRef(d, int(h.start), int(q.start)) {
+			return true
+		}
+	}
+	return false
 }
 
 // servedPraiseRef is servedPraise with the reference sentence bounds.

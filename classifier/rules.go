@@ -70,6 +70,7 @@ type rule struct {
 	relief    bool // a relief marker: the brand may come later in the sentence (relief)
 	covers    bool // its hit cancels the grievance hits inside its span (covers)
 	served    bool // names the people who served (served)
+	kin       bool // names the author's family or friends (kin)
 	langMask  uint8
 	negatable bool
 	entity    uint8
@@ -202,6 +203,7 @@ type ruleset struct {
 	nIDs      int32
 	rules     []rule
 	hasLeaves bool // a rule has leaves_for_brand
+	hasKin    bool // a rule has kin
 	hasCues   bool // a rule is a cue
 	patterns  []pattern
 	cands     []cand   // by first-element id, in pattern order
@@ -344,9 +346,15 @@ type ruleSpec struct {
 	// weight as written, and a weight of 0 leaves it out; under "any" its
 	// weight is at least adviceWeight, so it makes a suggestion alone.
 	Advice bool `yaml:"advice"`
+	// Kin: the rule names the author's family or friends ("my dad", "mi
+	// abuela", "mi roomie"). A short quotation after such a hit in the same
+	// sentence is their words, not the brand's thrown back at it ("mi
+	// abuela le dice 'la Voltena' a la luz"), so it is no grievance
+	// evidence. Only for other rules; give them weight 0.
+	Kin bool `yaml:"kin"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served", "person", "advice"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served", "person", "advice", "kin"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -786,6 +794,10 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	r.relief = s.Relief
 	r.covers = s.Covers
 	r.served = s.Served
+	r.kin = s.Kin
+	if r.kin && r.class != clsOther {
+		return fail(errors.New("kin: only other rules name the author's family or friends"))
+	}
 	if r.covers && r.class != clsOther && r.class != clsPraise && r.class != clsComplaint {
 		return fail(fmt.Errorf("covers: only complaint, other and praise rules can cover the words inside them"))
 	}
@@ -1192,6 +1204,7 @@ func (b *builder) compile(opts Options) (*ruleset, error) {
 	rs := b.finish()
 	for i := range rs.rules {
 		rs.hasLeaves = rs.hasLeaves || rs.rules[i].leaves
+		rs.hasKin = rs.hasKin || rs.rules[i].kin
 		rs.hasCues = rs.hasCues || rs.rules[i].class == clsCue
 	}
 	return rs, nil
