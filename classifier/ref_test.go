@@ -708,7 +708,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 					contrastUsed = true
 					praiseBefore = true
 				}
-				if int(g.start) > contrast && r.when == whenAlways && r.class != clsSeverity && !r.served {
+				if int(g.start) > contrast && r.when == whenAlways && r.class != clsSeverity && !r.served && !r.kin {
 					afterCounted = true // deferred rules: when they count, below
 				}
 			}
