@@ -801,6 +801,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 				}
 			}
 		}
+		if r.kin {
+			continue // named in the explanation only when it takes a quotation (kinSaid)
+		}
 		if r.when != whenAlways {
 			if len(later) < maxDeferred {
 				later = append(later, deferred{rule: h.rule, w: best, hits: group[:kept]})
@@ -826,8 +829,14 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			t := &d.toks[i]
 			return t.ent >= 0 && d.ents[t.ent].stop != 0 || rs.inEntity(d, int32(i))
 		})
-		quoteOK = quoteOK && rs.rules[qr].weight > 0 && !(rs.hasKin && rs.kinSaid(d, quote))
+		quoteOK = quoteOK && rs.rules[qr].weight > 0
 		echoOK = echoOK && rs.rules[er].weight > 0
+		if quoteOK && rs.hasKin {
+			if k, ok := rs.kinSaid(d, quote); ok {
+				quoteOK = false
+				rs.addFired(d, k.rule, 0, []hit{k})
+			}
+		}
 	}
 	// Two clock times or more ("closes 14:05… opened at 13:50", "a las
 	// 18:02… a las 18:47"): a timeline told to show what went wrong.
@@ -1165,17 +1174,27 @@ func cueAfter(d *doc, rules []rule, later []deferred, contrast int, neg func(j i
 	return false
 }
 
-// kinSaid reports whether a hit of a rule naming the author's family or
-// friends (kin) comes before the quotation q in its sentence: "mi abuela
-// le dice 'la Voltena' a la luz", "my dad: 'I'm too old for an e-bike'"
-// quote them, not the brand.
-func (rs *ruleset) kinSaid(d *doc, q hit) bool {
+// kinSaid returns the hit of a rule naming the author's family or friends
+// speaking (kin) that comes before the quotation q in its sentence: "mi
+// abuela le dice 'la Voltena' a la luz", "my dad: 'I'm too old for an
+// e-bike'" quote them, not the brand. A bare two-word hit ("my mum")
+// names a speaker only as a label, with a colon right after it.
+func (rs *ruleset) kinSaid(d *doc, q hit) (hit, bool) {
 	for _, h := range d.hits {
-		if rs.rules[h.rule].kin && h.start < q.start && d.sent[h.start] == d.sent[q.start] {
-			return true
+		if !rs.rules[h.rule].kin || h.start >= q.start || d.sent[h.start] != d.sent[q.start] {
+			continue
 		}
+		if h.end == h.start+1 && !colonAt(d, h.end+1) {
+			continue
+		}
+		return h, true
 	}
-	return false
+	return hit{}, false
+}
+
+// colonAt reports whether token i is a colon.
+func colonAt(d *doc, i int32) bool {
+	return int(i) < len(d.toks) && d.toks[i].kind == kPunct && d.text[d.toks[i].os] == ':'
 }
 
 // servedPraise reports whether a praise hit before the contrast word

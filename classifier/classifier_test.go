@@ -524,7 +524,15 @@ func TestKinQuotationIsNotTheBrands(t *testing.T) {
 		require.Equal(t, escucha.LabelOther, v.Label, "%q %v", text, v.RuleIDs())
 		require.False(t, hasRule(v, "es.signal.quote") || hasRule(v, "en.signal.quote"), "%q %v", text, v.RuleIDs())
 	}
-	// The brand's own words still count, a relative named elsewhere or not.
-	v := c.Classify("Voltena: 'sin cortes este invierno'. Mi abuela lleva 3 días sin luz", "")
+	// A relative named alone is a speaker only as a label, "mi suegra: '…'".
+	v := c.Classify("mi suegra: 'la Voltena es un invento moderno'", "")
+	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())
+	require.True(t, hasRule(v, "es.other.r18_familia"), v.RuleIDs())
+	// The brand's own words still count, a relative named elsewhere or not,
+	// and the kin rule is named only when it takes a quotation.
+	v = c.Classify("Voltena: 'sin cortes este invierno'. Mi abuela lleva 3 días sin luz", "")
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.False(t, hasRule(v, "es.other.r18_familia"), v.RuleIDs())
+	v = c.Classify("my mum waited 3 hours on the Voltena helpline yesterday", "")
+	require.False(t, hasRule(v, "en.other.r18_kin"), v.RuleIDs())
 }

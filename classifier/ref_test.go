@@ -731,6 +731,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 				}
 			}
 		}
+		if r.kin {
+			continue
+		}
 		if r.when != whenAlways {
 			if nLater < len(later) {
 				later[nLater] = deferred{rule: h.rule, w: best, hits: group[:kept]}
@@ -771,7 +774,13 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			return false
 		}
 		quote, quoteOK, echo, echoOK = scareQuote(d.text, d.toks, d.buf, person, stop)
-		quoteOK = quoteOK && rs.rules[qr].weight > 0 && !rs.kinSaidRef(d, quote)
+		quoteOK = quoteOK && rs.rules[qr].weight > 0
+		if quoteOK {
+			if k, ok := rs.kinSaidRef(d, quote); ok {
+				quoteOK = false
+				rs.addFired(d, k.rule, 0, []hit{k})
+			}
+		}
 		echoOK = echoOK && rs.rules[er].weight > 0
 	}
 	timesOK := false
@@ -1222,13 +1231,17 @@ func (d *doc) tokAtRef(a, b int32) (int32, int32) {
 }
 
 // kinSaidRef is kinSaid with the reference sentence bounds.
-func (rs *ruleset) kinSaidRef(d *doc, q hit) bool {
+func (rs *ruleset) kinSaidRef(d *doc, q hit) (hit, bool) {
 	for _, h := range d.hits {
-		if rs.rules[h.rule].kin && h.start < q.start && sameSentRef(d, int(h.start), int(q.start)) {
-			return true
+		if !rs.rules[h.rule].kin || h.start >= q.start || !sameSentRef(d, int(h.start), int(q.start)) {
+			continue
 		}
+		if h.end == h.start+1 && !colonAt(d, h.end+1) {
+			continue
+		}
+		return h, true
 	}
-	return false
+	return hit{}, false
 }
 
 // servedPraiseRef is servedPraise with the reference sentence bounds.
