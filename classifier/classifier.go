@@ -852,9 +852,13 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	}
 	// Labelled lines side by side, one quoting a claim ("Acme app: 'fuel
 	// level full'. The actual car: fuel light on"): see labelLines.
-	labelsOK := false
-	if lr := ld.sig[sigLabels]; rs.rules[lr].weight > 0 && acc[accSuggestion] == 0 {
-		labelsOK = labelLines(d.text)
+	// Labelled lines without a quotation, none the author's own ("Price:
+	// £4.80 / Temperature: fridge"): facts set against each other.
+	labelsOK, linesOK := false, false
+	if lr, nr := ld.sig[sigLabels], ld.sig[sigLines]; (rs.rules[lr].weight > 0 || rs.rules[nr].weight > 0) && acc[accSuggestion] == 0 {
+		labelsOK, linesOK = labelLines(d.text)
+		labelsOK = labelsOK && rs.rules[lr].weight > 0
+		linesOK = linesOK && rs.rules[nr].weight > 0
 	}
 	// A quotation, an echo or a timeline told on the competitor's side is
 	// the competitor's, like the rules' grievances there.
@@ -887,7 +891,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK {
+			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK && !linesOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -1021,6 +1025,12 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		w := rs.rules[lr].weight
 		sc += w
 		rs.addFired(d, lr, w, nil)
+	}
+	if linesOK {
+		nr := ld.sig[sigLines]
+		w := rs.rules[nr].weight
+		sc += w
+		rs.addFired(d, nr, w, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {

@@ -3,19 +3,24 @@ package classifier
 import "strings"
 
 // labelLines reports whether text sets two or more labelled lines side by
-// side, one of them holding a quotation — "Acme app: 'fuel level full'.
-// The actual car: fuel light on", "trazzo: 'primer viaje gratis' 🎉 / mi
-// extracto: 3,45€": a claim set against what happened. A label opens a
-// line or a sentence, has at most five words and ends with a colon that
-// is not inside a clock time ("23:58") or a URL. Lines labelled only by
-// the author ("me: …", "also me: …", "yo: …": the meme that laughs at
-// oneself) or by news and framing words ("BREAKING:", "Idea:",
-// "Pregunta:") do not make it one.
-func labelLines(text string) bool {
-	if strings.IndexByte(text, ':') < 0 || !hasQuoteMark(text) {
-		return false
+// side. quoted: one of them holds a quotation — "Acme app: 'fuel level
+// full'. The actual car: fuel light on", "trazzo: 'primer viaje gratis' 🎉
+// / mi extracto: 3,45€": a claim set against what happened. plain: no
+// quotation, two labels or more that are neither the author's nor
+// framing, and none the author's own things ("my roof before: … / my roof
+// now: …") — facts set against each other: "Price: £4.80 / Temperature:
+// fridge", "Recogida: martes. Entrega prometida: jueves. Hoy: lunes." A
+// label opens a line or a sentence, has at most five words and ends with
+// a colon that is not inside a clock time ("23:58") or a URL. Lines
+// labelled only by the author ("me: …", "also me: …", "yo: …": the meme
+// that laughs at oneself) or by news and framing words ("BREAKING:",
+// "Idea:", "Pregunta:") do not make it one.
+func labelLines(text string) (quoted, plain bool) {
+	if strings.IndexByte(text, ':') < 0 {
+		return false, false
 	}
-	n, other := 0, false
+	hasQuote := hasQuoteMark(text)
+	n, other, mine := 0, 0, false
 	for start := 0; start < len(text); {
 		i := start
 		for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
@@ -23,13 +28,31 @@ func labelLines(text string) bool {
 		}
 		if j, ok := labelEnd(text, i); ok {
 			n++
-			if !framingLabel(strings.ToLower(strings.TrimSpace(text[i:j]))) {
-				other = true
+			label := strings.ToLower(strings.TrimSpace(text[i:j]))
+			if !framingLabel(label) {
+				other++
 			}
+			mine = mine || ownLabel(label)
 		}
 		start = segmentEnd(text, i)
 	}
-	return n >= 2 && other
+	if hasQuote {
+		return n >= 2 && other > 0, false
+	}
+	return false, other >= 2 && !mine
+}
+
+// ownLabel reports whether a lower-cased label names the author's own
+// things or the author's own format ("my roof now", "mi gato en casa",
+// "hilo", "podcast ep 42"): lines so labelled tell a story, not a claim
+// against what happened.
+func ownLabel(label string) bool {
+	first, _, _ := strings.Cut(label, " ")
+	switch first {
+	case "my", "mi", "mis", "our", "nuestro", "nuestra", "nuestros", "nuestras", "mine", "hilo", "thread", "podcast":
+		return true
+	}
+	return false
 }
 
 // labelEnd returns the index of the colon that ends a label starting at i:

@@ -20,8 +20,31 @@ func TestLabelLines(t *testing.T) {
 		{"Acme: 'free delivery'", false},
 		{"", false},
 	} {
-		if got := labelLines(tc.text); got != tc.want {
+		if got, _ := labelLines(tc.text); got != tc.want {
 			t.Errorf("labelLines(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+func TestLabelLinesPlain(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"Acme breakfast roll.\nPrice: £4.80\nTemperature: fridge\nBacon: theoretical", true},
+		{"Recogida: martes.\nEntrega prometida: jueves.\nHoy: lunes.\n@acme", true},
+		{"Acme truck window: 8-10am\nCurrent time: 2:47pm", true},
+		// The author's own things, the author alone, one label, framing.
+		{"my roof before Acme: 🪨\nmy roof now: 🌞", false},
+		{"mi gato en Acme: un angelito\nmi gato en casa: el demonio", false},
+		{"me: one episode\nalso me at 4am: 👀", false},
+		{"Acme: 14€ this month", false},
+		{"BREAKING: Acme fined.\nUpdate: it will appeal", false},
+		// With a quotation it is the quoted kind, not the plain one.
+		{"Acme app: 'fuel level full'. The actual car: fuel light on", false},
+	} {
+		if _, got := labelLines(tc.text); got != tc.want {
+			t.Errorf("labelLines(%q) plain = %v, want %v", tc.text, got, tc.want)
 		}
 	}
 }

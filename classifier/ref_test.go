@@ -793,9 +793,13 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		}
 		timesOK = n >= 2
 	}
-	labelsOK := false
-	if lr, ok := ld.signals["labels"]; ok && rs.rules[lr].weight > 0 && ss == 0 {
-		labelsOK = labelLines(d.text)
+	labelsOK, linesOK := false, false
+	if ss == 0 {
+		labelsOK, linesOK = labelLines(d.text)
+		lr, ok1 := ld.signals["labels"]
+		labelsOK = labelsOK && ok1 && rs.rules[lr].weight > 0
+		nr, ok2 := ld.signals["lines"]
+		linesOK = linesOK && ok2 && rs.rules[nr].weight > 0
 	}
 	// A quotation, an echo or a timeline on the competitor's side.
 	quoteW, echoW, timesW := 0.0, 0.0, 1.0
@@ -833,7 +837,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		case whenAlone:
 			continue // below
 		case whenGrievance:
-			if sc < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK {
+			if sc < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK && !linesOK {
 				continue
 			}
 		case whenCEOGrievance:
@@ -964,6 +968,12 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		w := rs.rules[lr].weight
 		sc += w
 		rs.addFiredRef(d, lr, w, nil)
+	}
+	if linesOK {
+		nr := ld.signals["lines"]
+		w := rs.rules[nr].weight
+		sc += w
+		rs.addFiredRef(d, nr, w, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {

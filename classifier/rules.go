@@ -187,10 +187,11 @@ const (
 	sigTimes
 	sigLabels
 	sigLeaves
+	sigLines
 	nSignals
 )
 
-var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote", "echo", "times", "labels", "leaves"}
+var signalNames = [nSignals]string{"emphasis", "contrast", "negation", "competitor", "ceo", "impersonal", "quote", "echo", "times", "labels", "leaves", "lines"}
 
 // ruleset is an immutable compiled set of rules; Reload swaps it whole.
 type ruleset struct {
