@@ -35,17 +35,10 @@ func TestSuggestionsScope(t *testing.T) {
 		}
 	}
 	// Proposals to the brand and complaints are the same in both scopes.
-	for _, tc := range []struct {
-		text string
-		want escucha.Label
-	}{
-		{"@acme please add a dark mode to the app", escucha.LabelSuggestion},
-		{"Acme deberían abrir los domingos", escucha.LabelSuggestion},
-		{"Ordered from @acme on the 3rd, still nothing, and support stopped answering", escucha.LabelComplaint},
-		{"Me cobraron dos veces en Acme y nadie me devuelve el dinero", escucha.LabelComplaint},
-	} {
-		require.Equal(t, tc.want, brand.Classify(tc.text, "").Label, tc.text)
-		require.Equal(t, tc.want, anyScope.Classify(tc.text, "").Label, tc.text)
+	for _, c := range []*Classifier{brand, anyScope} {
+		requireLabels(t, c, escucha.LabelSuggestion, "@acme please add a dark mode to the app", "Acme deberían abrir los domingos")
+		requireLabels(t, c, escucha.LabelComplaint, "Ordered from @acme on the 3rd, still nothing, and support stopped answering",
+			"Me cobraron dos veces en Acme y nadie me devuelve el dinero")
 	}
 }
 

@@ -516,12 +516,13 @@ func TestCEOQuoted(t *testing.T) {
 // brand's words thrown back at it: no quote signal, no complaint.
 func TestKinQuotationIsNotTheBrands(t *testing.T) {
 	c := newC(t, Options{Brand: config.Brand{Name: "Voltena"}})
-	for _, text := range []string{
+	kin := []string{
 		"Mi abuela le dice 'la Voltena' a la luz. Ya es patrimonio familiar",
 		"my grandad calls the Voltena meter 'the little robot' and waves at it",
-	} {
+	}
+	requireLabels(t, c, escucha.LabelOther, kin...)
+	for _, text := range kin {
 		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelOther, v.Label, "%q %v", text, v.RuleIDs())
 		require.False(t, hasRule(v, "es.signal.quote") || hasRule(v, "en.signal.quote"), "%q %v", text, v.RuleIDs())
 	}
 	// A relative named alone is a speaker only as a label, "mi suegra: '…'".

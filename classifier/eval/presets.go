@@ -50,6 +50,19 @@ func Presets() map[string]Preset {
 			Map: map[string]string{"N": "complaint", "NEU": "other", "P": "other"}, Classes: bin},
 			Metric: "macro", Published: "polarity, not complaints: no comparable figure"}
 	}
+	// SemEval-2019 Task 9 files: "id,sentence,label" CSV, with a header
+	// row in the trial files only; scored under SemEval's own definition
+	// of a suggestion (classifier.SuggestionsAny).
+	semeval := func(name, path string, header bool, published string) Preset {
+		s := Spec{Name: "SemEval-2019 Task 9 " + name, Path: "external/semeval2019-task9/" + path, Lang: "en",
+			Map: map[string]string{"1": "suggestion", "0": "other"}, Classes: sug}
+		if header {
+			s.IDField, s.TextField, s.LabelField = "id", "sentence", "label"
+		} else {
+			s.Format, s.Header, s.IDField, s.TextField, s.LabelField = "csv", ptr(false), "0", "1", "2"
+		}
+		return Preset{Spec: s, Metric: "f1:suggestion", Published: published, Suggestions: classifier.SuggestionsAny}
+	}
 	return map[string]Preset{
 		"dev": {Spec: Spec{Name: "escucha dev (600 bilingual brand mentions)", Path: "dev/mentions-dev.jsonl"},
 			Metric: "all", Published: "target on the private set: complaint F1 >= 0.85, suggestion F1 >= 0.80 per language; sentiment peers ~0.45"},
@@ -61,28 +74,13 @@ func Presets() map[string]Preset {
 			TextField: "tweet", LabelField: "label", IDField: "id", Lang: "en",
 			Map: map[string]string{"1": "complaint", "0": "other"}, Classes: bin},
 			Metric: "macro", Published: "binary macro-F1 88.2 (Jin & Aletras 2021, multi-task transformer)"},
-		"semeval-a-trial": {Spec: Spec{Name: "SemEval-2019 Task 9 A trial", Path: "external/semeval2019-task9/subtask-a/SubtaskA_Trial_Test_Labeled.csv",
-			TextField: "sentence", LabelField: "label", IDField: "id", Lang: "en",
-			Map: map[string]string{"1": "suggestion", "0": "other"}, Classes: sug},
-			Metric: "f1:suggestion", Published: "test A: NTUA-ISLab rules 0.749, best 0.781, baseline 0.268", Suggestions: classifier.SuggestionsAny},
-		"semeval-a-train": {Spec: Spec{Name: "SemEval-2019 Task 9 A train", Path: "external/semeval2019-task9/subtask-a/V1.4_Training.csv",
-			Format: "csv", Header: ptr(false), IDField: "0", TextField: "1", LabelField: "2", Lang: "en",
-			Map: map[string]string{"1": "suggestion", "0": "other"}, Classes: sug},
-			Metric: "f1:suggestion", Published: "(training data; no published figure)", Suggestions: classifier.SuggestionsAny},
-		"semeval-b-trial": {Spec: Spec{Name: "SemEval-2019 Task 9 B trial (hotels)", Path: "external/semeval2019-task9/subtask-b/SubtaskB_Trial_Test_Labeled.csv",
-			TextField: "sentence", LabelField: "label", IDField: "id", Lang: "en",
-			Map: map[string]string{"1": "suggestion", "0": "other"}, Classes: sug},
-			Metric: "f1:suggestion", Published: "test B: NTUA-ISLab rules 0.858 (1st), OleNet 0.858", Suggestions: classifier.SuggestionsAny},
+		"semeval-a-trial": semeval("A trial", "subtask-a/SubtaskA_Trial_Test_Labeled.csv", true, "test A: NTUA-ISLab rules 0.749, best 0.781, baseline 0.268"),
+		"semeval-a-train": semeval("A train", "subtask-a/V1.4_Training.csv", false, "(training data; no published figure)"),
+		"semeval-b-trial": semeval("B trial (hotels)", "subtask-b/SubtaskB_Trial_Test_Labeled.csv", true, "test B: NTUA-ISLab rules 0.858 (1st), OleNet 0.858"),
 		// The test files are held out (not in shared/data): the rows appear
 		// in --all when the files are put beside the trial ones.
-		"semeval-a-test": {Spec: Spec{Name: "SemEval-2019 Task 9 A test", Path: "external/semeval2019-task9/subtask-a/SubtaskA_EvaluationData_labeled.csv",
-			Format: "csv", Header: ptr(false), IDField: "0", TextField: "1", LabelField: "2", Lang: "en",
-			Map: map[string]string{"1": "suggestion", "0": "other"}, Classes: sug},
-			Metric: "f1:suggestion", Published: "NTUA-ISLab rules 0.749, best 0.781, baseline 0.268", Suggestions: classifier.SuggestionsAny},
-		"semeval-b-test": {Spec: Spec{Name: "SemEval-2019 Task 9 B test (hotels)", Path: "external/semeval2019-task9/subtask-b/SubtaskB_EvaluationData_labeled.csv",
-			Format: "csv", Header: ptr(false), IDField: "0", TextField: "1", LabelField: "2", Lang: "en",
-			Map: map[string]string{"1": "suggestion", "0": "other"}, Classes: sug},
-			Metric: "f1:suggestion", Published: "NTUA-ISLab rules 0.858 (1st), OleNet 0.858", Suggestions: classifier.SuggestionsAny},
+		"semeval-a-test": semeval("A test", "subtask-a/SubtaskA_EvaluationData_labeled.csv", false, "NTUA-ISLab rules 0.749, best 0.781, baseline 0.268"),
+		"semeval-b-test": semeval("B test (hotels)", "subtask-b/SubtaskB_EvaluationData_labeled.csv", false, "NTUA-ISLab rules 0.858 (1st), OleNet 0.858"),
 		"spanish-airline": {Spec: Spec{Name: "Spanish airline tweets (negative as complaint proxy)", Path: "external/spanish-airline-tweets/tweets_public.csv",
 			TextField: "text", LabelField: "airline_sentiment", IDField: "tweet_id", Lang: "es", Map: neg, Classes: bin},
 			Metric: "macro", Published: "none published (proxy labels)"},
