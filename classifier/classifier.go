@@ -124,7 +124,13 @@ func (c *Classifier) Reload() error {
 // it already. The evaluation uses it to score a data set under its own
 // label rules.
 func (c *Classifier) WithSuggestions(scope string) (*Classifier, error) {
-	if (scope == SuggestionsAny) == (c.opts.Suggestions == SuggestionsAny) && (scope == "" || scope == SuggestionsBrand || scope == SuggestionsAny) {
+	brand := func(s string) string {
+		if s == "" {
+			return SuggestionsBrand
+		}
+		return s
+	}
+	if brand(scope) == brand(c.opts.Suggestions) {
 		return c, nil
 	}
 	opts := c.opts
