@@ -1008,35 +1008,27 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		sc *= 0.75
 		rs.addFired(d, ld.sig[sigImpersonal], 0, nil)
 	}
-	// The scare quote found before the conditional rules counts here; an
-	// echo of it counts instead, more.
+	// The grievance evidence found before the conditional rules counts
+	// here: the scare quote, or an echo of it instead (more), a timeline,
+	// labelled lines.
+	evidence := func(ri int32, w float64, hs []hit) {
+		sc += w
+		rs.addFired(d, ri, w, hs)
+	}
 	switch {
 	case echoOK:
-		w := echoW
-		sc += w
-		rs.addFired(d, er, w, []hit{echo})
+		evidence(er, echoW, []hit{echo})
 	case quoteOK:
-		w := quoteW
-		sc += w
-		rs.addFired(d, qr, w, []hit{quote})
+		evidence(qr, quoteW, []hit{quote})
 	}
-	if timesOK {
-		tr := ld.sig[sigTimes]
-		w := rs.rules[tr].weight * timesW
-		sc += w
-		rs.addFired(d, tr, w, nil)
+	if tr := ld.sig[sigTimes]; timesOK {
+		evidence(tr, rs.rules[tr].weight*timesW, nil)
 	}
-	if labelsOK {
-		lr := ld.sig[sigLabels]
-		w := rs.rules[lr].weight
-		sc += w
-		rs.addFired(d, lr, w, nil)
+	if lr := ld.sig[sigLabels]; labelsOK {
+		evidence(lr, rs.rules[lr].weight, nil)
 	}
-	if linesOK {
-		nr := ld.sig[sigLines]
-		w := rs.rules[nr].weight
-		sc += w
-		rs.addFired(d, nr, w, nil)
+	if nr := ld.sig[sigLines]; linesOK {
+		evidence(nr, rs.rules[nr].weight, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
 	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
