@@ -25,7 +25,8 @@ package classifier
 //     covers it (rule attribute covers): "nunca he tenido un problema"
 //     (other) denies the problem its own words name, so "problema" is no
 //     grievance; "nunca he tenido un problema… hasta hoy" (complaint)
-//     turns that denial around, so it is no praise.
+//     turns that denial around, so it is no praise; "keep up the great
+//     work" (praise) asks for nothing, so its "keep the" is no proposal.
 func (rs *ruleset) maskHits(d *doc) {
 	var ents, ceo, praise, other, proposal, quotedProposal bool
 	var coverBuf [8]hit
@@ -99,11 +100,15 @@ func (rs *ruleset) maskHits(d *doc) {
 }
 
 // side is which side of a verdict a rule class speaks for: 0 for a
-// grievance (complaint, severity, irony), 1 for its denial (other,
-// praise), -1 for neither.
+// grievance (complaint, severity, irony) or a proposal, 1 for their
+// denial or praise (other, praise), -1 for neither. Praise covers a
+// proposal inside its words: "keep up the great work" asks for nothing,
+// "deberían ser ilegales de lo buenos que están" proposes no law.
+// Suggestion rules never cover (the rules file refuses it), so a
+// grievance rule's cover never reaches a proposal.
 func side(c ruleClass) int {
 	switch c {
-	case clsComplaint, clsSeverity, clsSarcasm:
+	case clsComplaint, clsSeverity, clsSarcasm, clsSuggestion:
 		return 0
 	case clsOther, clsPraise:
 		return 1

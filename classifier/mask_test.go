@@ -43,6 +43,22 @@ func TestCoversMasksTheDeniedProblem(t *testing.T) {
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.Rules)
 }
 
+// TestPraiseCoversAProposal: encouragement ("keep up the great work",
+// "sigan así") asks for nothing, so the proposal rule its words would
+// start ("Keep the…") does not count; a proposal outside those words
+// still does, and encouragement beside a grievance stays a complaint.
+func TestPraiseCoversAProposal(t *testing.T) {
+	c := newC(t, Options{})
+	for _, text := range []string{"Keep up the great work @acme!", "@acme keep it up, love the new menu"} {
+		v := c.Classify(text, "en")
+		require.Equal(t, escucha.LabelOther, v.Label, "%s: %v", text, v.RuleIDs())
+		require.False(t, hasRule(v, "en.suggestion.imperative"), "%s: %v", text, v.RuleIDs())
+	}
+	requireLabels(t, c, escucha.LabelSuggestion, "@acme keep the old plan for existing customers, please")
+	requireLabels(t, c, escucha.LabelComplaint, "Keep it up @acme, 3rd cancellation this month 👏",
+		"Sigan así @acme y se quedan sin clientes, tercera caída esta semana")
+}
+
 // TestServedPraiseThenBut: praise for the people who served, then "but" in
 // a later sentence, is the label rules' "the staff were lovely but…" even
 // when nothing after the contrast word is a known grievance; the same

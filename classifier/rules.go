@@ -68,7 +68,7 @@ type rule struct {
 	yields    bool // its severity gives way to a "minor" marker (yields_to_minor)
 	leaves    bool // tells of leaving someone for the brand (leaves_for_brand), or relief
 	relief    bool // a relief marker: the brand may come later in the sentence (relief)
-	covers    bool // its hit cancels the grievance hits inside its span (covers)
+	covers    bool // its hit cancels the other side's hits inside its span (covers)
 	served    bool // names the people who served (served)
 	kin       bool // names the author's family or friends (kin)
 	langMask  uint8
@@ -321,7 +321,8 @@ type ruleSpec struct {
 	// match are its own words and do not count. An other or praise rule
 	// that denies a problem in words naming it ("nunca he tenido un
 	// problema", "never had a single issue") covers the complaint,
-	// severity and irony hits inside it; a complaint rule that turns such
+	// severity, irony and proposal hits inside it ("keep up the great
+	// work" is no "Keep the…" proposal); a complaint rule that turns such
 	// words around ("nunca he tenido un problema… hasta hoy") covers the
 	// other and praise hits inside it. Only for complaint, other and
 	// praise rules.
