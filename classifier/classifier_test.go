@@ -115,6 +115,27 @@ func TestShouldIIsNotASuggestion(t *testing.T) {
 	require.Equal(t, escucha.LabelSuggestion, v.Label, v.RuleIDs())
 }
 
+// TestBrandNameReadsAsHandle: a one-word brand name matches <handle> in
+// patterns as the brand's @handle does ("I wish Acme sent…", "why doesn't
+// Acme do…", "bye Acme"); a competitor's name does not, so "switching to
+// Rivalia" is still leaving the brand, not joining it.
+func TestBrandNameReadsAsHandle(t *testing.T) {
+	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
+	for _, text := range []string{"I wish Acme sent refill reminders by text", "I wish @acme sent refill reminders by text"} {
+		v := c.Classify(text, "en")
+		require.Equal(t, escucha.LabelSuggestion, v.Label, "%s: %v", text, v.RuleIDs())
+		require.True(t, hasRule(v, "en.suggestion.wish"), "%s: %v", text, v.RuleIDs())
+	}
+	requireLabels(t, c, escucha.LabelComplaint,
+		"Third cancelled delivery this month. Bye Acme",
+		"3 lost parcels in 2 months with Acme. switching to Rivalia")
+	// The possessive ("Acme's") is the name too, and only whole names count.
+	v := c.Classify("Great job Acme's crew, they cracked my driveway and left no note", "en")
+	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
+	require.False(t, hasRule(newC(t, Options{}).Classify("I wish Acme sent refill reminders by text", "en"), "en.suggestion.wish"),
+		"without a company file, Acme is just a word")
+}
+
 func TestCompetitorAndReportedSpeech(t *testing.T) {
 	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
 	v := c.Classify("Rivalia me cobró dos veces y no me devuelven el dinero. Mañana me paso a @acme", "es")

@@ -272,6 +272,9 @@ func (rs *ruleset) entry(d *doc, w []byte) int32 {
 			}
 		}
 	}
+	if e.vid >= 0 && rs.nameIDs[e.vid] {
+		d.cids = append(d.cids, idHandle) // a one-word name is addressed as an @handle is
+	}
 	e.pre1 = int32(len(d.cids))
 	e.masks0 = int32(len(d.cmasks))
 	for k, id := range d.cids[e.ids0:e.pre1] {

@@ -236,7 +236,12 @@ type ruleset struct {
 	person                 []uint8 // by id: first or second person words
 	leadin                 []uint8 // by id: words that may come before a clause-initial pattern
 	idBits                 []uint8 // by id: the four above as one byte (bNeg, bCon, bPerson, bLeadin)
-	hasEnt                 bool
+	// nameIDs are the vocabulary ids of the brand's one-word names: such
+	// a word also carries <handle>, so "bye <handle>", "could <handle>
+	// add…" read "bye Acme" as "bye @acme". Not a competitor's: rules
+	// such as "switching to <handle>" take the account for the brand.
+	nameIDs map[int32]bool
+	hasEnt  bool
 }
 
 // Special ids of token kinds.
@@ -410,7 +415,8 @@ type builder struct {
 		negator, contrast, person, leadin uint8
 		id                                int32
 	}
-	yamlOnly bool // read built-in files from YAML even when generated (tests)
+	names    []int32 // vocabulary ids of the brand's one-word names (ruleset.nameIDs)
+	yamlOnly bool    // read built-in files from YAML even when generated (tests)
 	// anyAdvice: advice to other customers makes a suggestion
 	// (classifier.suggestions: any; see ruleSpec.Advice).
 	anyAdvice bool
@@ -942,6 +948,9 @@ func (b *builder) entityRule(id, explain string, kind uint8, names []string) {
 			if k == len(ws)-1 && len(w) >= 3 && w[0] != '@' && !strings.HasSuffix(w, "s") && isLetters(w) {
 				ids = append(ids, b.wordID(w+"s"))
 			}
+			if len(ws) == 1 && w[0] != '@' && kind == entBrand {
+				b.names = append(b.names, ids...)
+			}
 			pt.elems = append(pt.elems, elem{ids: ids})
 		}
 		b.rs.patterns = append(b.rs.patterns, pt)
@@ -1105,6 +1114,12 @@ func (b *builder) finish() *ruleset {
 		rs.contrast[it.id] |= it.contrast
 		rs.person[it.id] |= it.person
 		rs.leadin[it.id] |= it.leadin
+	}
+	if len(b.names) > 0 {
+		rs.nameIDs = make(map[int32]bool, len(b.names))
+		for _, id := range b.names {
+			rs.nameIDs[id] = true
+		}
 	}
 	rs.idBits = make([]uint8, rs.nIDs)
 	for id := range rs.idBits {
