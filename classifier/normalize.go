@@ -331,9 +331,14 @@ func (d *doc) tokenize() {
 		}
 		switch {
 		case c == '\n':
-			ns := len(d.buf)
-			d.buf = append(d.buf, '.')
-			d.addTok(ns, i, i+1, kPunct, fSentEnd|fClause)
+			// A line break after a sentence already ended (".\n", "!\n",
+			// a blank line) ends nothing more: one sentence end, so a
+			// pattern's ". ..0 its" reads "Monday.\nIt's Thursday" too.
+			if n := len(d.toks); n == 0 || d.toks[n-1].flags&fSentEnd == 0 {
+				ns := len(d.buf)
+				d.buf = append(d.buf, '.')
+				d.addTok(ns, i, i+1, kPunct, fSentEnd|fClause)
+			}
 			i++
 		case c == '@' && i+1 < len(s) && isHandleByte(s[i+1]):
 			j := i + 1

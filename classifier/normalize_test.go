@@ -41,6 +41,16 @@ func TestNormalizeElongation(t *testing.T) {
 	require.Equal(t, []string{"jaja"}, norms(t, "jajajajaja", "es"))
 }
 
+// TestLineBreakAfterSentenceEnd: a line break ends a sentence, but one
+// that follows a sentence already ended (".\n", a blank line) adds no
+// second end, so "Monday.\nIt's Thursday" reads as "Monday. It's
+// Thursday" to patterns.
+func TestLineBreakAfterSentenceEnd(t *testing.T) {
+	require.Equal(t, []string{"monday", ".", "its", "thursday", "."}, norms(t, "Monday.\nIt's Thursday.", "en"))
+	require.Equal(t, []string{"monday", ".", "its", "thursday"}, norms(t, "Monday\n\n\nIt's Thursday", "en"))
+	require.Equal(t, []string{"ok", "!", "yes"}, norms(t, "ok!\nyes", "en"))
+}
+
 func TestNormalizeHashtagsHandlesURLs(t *testing.T) {
 	require.Equal(t, []string{"mal", "servicio"}, norms(t, "#MalServicio", "es"))
 	require.Equal(t, []string{"mal", "servicio"}, norms(t, "#mal_servicio", "es"))
