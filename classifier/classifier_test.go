@@ -3,6 +3,7 @@ package classifier
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +47,17 @@ func hasRule(v escucha.Verdict, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// requireRule checks, for each text (in language lang, "" to detect it),
+// that one of the rules ids fired, or, with fired false, that none did.
+func requireRule(t *testing.T, c *Classifier, lang string, fired bool, ids []string, texts ...string) {
+	t.Helper()
+	for _, text := range texts {
+		v := c.Classify(text, lang)
+		got := slices.ContainsFunc(ids, func(id string) bool { return hasRule(v, id) })
+		require.Equal(t, fired, got, "%q: %v fired, want %v: %v", text, ids, fired, v.RuleIDs())
+	}
 }
 
 func TestLabels(t *testing.T) {
@@ -121,11 +133,9 @@ func TestShouldIIsNotASuggestion(t *testing.T) {
 // Rivalia" is still leaving the brand, not joining it.
 func TestBrandNameReadsAsHandle(t *testing.T) {
 	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
-	for _, text := range []string{"I wish Acme sent refill reminders by text", "I wish @acme sent refill reminders by text"} {
-		v := c.Classify(text, "en")
-		require.Equal(t, escucha.LabelSuggestion, v.Label, "%s: %v", text, v.RuleIDs())
-		require.True(t, hasRule(v, "en.suggestion.wish"), "%s: %v", text, v.RuleIDs())
-	}
+	wishes := []string{"I wish Acme sent refill reminders by text", "I wish @acme sent refill reminders by text"}
+	requireLabels(t, c, escucha.LabelSuggestion, wishes...)
+	requireRule(t, c, "en", true, []string{"en.suggestion.wish"}, wishes...)
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Third cancelled delivery this month. Bye Acme",
 		"3 lost parcels in 2 months with Acme. switching to Rivalia")
@@ -542,10 +552,7 @@ func TestKinQuotationIsNotTheBrands(t *testing.T) {
 		"my grandad calls the Voltena meter 'the little robot' and waves at it",
 	}
 	requireLabels(t, c, escucha.LabelOther, kin...)
-	for _, text := range kin {
-		v := c.Classify(text, "")
-		require.False(t, hasRule(v, "es.signal.quote") || hasRule(v, "en.signal.quote"), "%q %v", text, v.RuleIDs())
-	}
+	requireRule(t, c, "", false, []string{"es.signal.quote", "en.signal.quote"}, kin...)
 	// A relative named alone is a speaker only as a label, "mi suegra: '…'".
 	v := c.Classify("mi suegra: 'la Voltena es un invento moderno'", "")
 	require.Equal(t, escucha.LabelOther, v.Label, v.RuleIDs())

@@ -49,11 +49,9 @@ func TestCoversMasksTheDeniedProblem(t *testing.T) {
 // still does, and encouragement beside a grievance stays a complaint.
 func TestPraiseCoversAProposal(t *testing.T) {
 	c := newC(t, Options{})
-	for _, text := range []string{"Keep up the great work @acme!", "@acme keep it up, love the new menu"} {
-		v := c.Classify(text, "en")
-		require.Equal(t, escucha.LabelOther, v.Label, "%s: %v", text, v.RuleIDs())
-		require.False(t, hasRule(v, "en.suggestion.imperative"), "%s: %v", text, v.RuleIDs())
-	}
+	cheers := []string{"Keep up the great work @acme!", "@acme keep it up, love the new menu"}
+	requireLabels(t, c, escucha.LabelOther, cheers...)
+	requireRule(t, c, "en", false, []string{"en.suggestion.imperative"}, cheers...)
 	requireLabels(t, c, escucha.LabelSuggestion, "@acme keep the old plan for existing customers, please")
 	requireLabels(t, c, escucha.LabelComplaint, "Keep it up @acme, 3rd cancellation this month 👏",
 		"Sigan así @acme y se quedan sin clientes, tercera caída esta semana")
@@ -82,10 +80,7 @@ func TestEndAttribute(t *testing.T) {
 		"My Acme train was cancelled again this morning, third time this week. Progress #acme",
 	}
 	requireLabels(t, c, escucha.LabelComplaint, closing...)
-	for _, text := range closing {
-		v := c.Classify(text, "")
-		require.True(t, hasRule(v, "es.sarcasm.r33_seco_final") || hasRule(v, "en.sarcasm.r33_curt_end"), "%s: %v", text, v.RuleIDs())
-	}
+	requireRule(t, c, "", true, []string{"es.sarcasm.r33_seco_final", "en.sarcasm.r33_curt_end"}, closing...)
 	v := c.Classify("Llevo 25 min en la gasolinera de Acme. Bacán el café de la tienda, eso sí", "es")
 	require.False(t, hasRule(v, "es.sarcasm.r33_seco_final"), v.RuleIDs())
 
