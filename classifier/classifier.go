@@ -143,6 +143,39 @@ func (c *Classifier) WithSuggestions(scope string) (*Classifier, error) {
 	return n, nil
 }
 
+// Proposes reports whether v carries a proposal: its label is suggestion,
+// or it is a complaint to which a suggestion rule of these rules added
+// weight. A complaint that also proposes something is labelled a
+// complaint (the grievance wins), so the label alone cannot say it; the
+// evaluation uses this to score data sets that ask whether a text
+// contains a suggestion at all (SemEval-2019 Task 9). A verdict of
+// "other" never proposes: whatever suggestion rule fired was outweighed
+// ("should I buy…?").
+func (c *Classifier) Proposes(v escucha.Verdict) bool {
+	switch v.Label {
+	case escucha.LabelSuggestion:
+		return true
+	case escucha.LabelComplaint:
+	default:
+		return false
+	}
+	rs := c.rs.Load()
+	for _, h := range v.Rules {
+		if h.Weight <= 0 {
+			continue
+		}
+		for i := range rs.rules {
+			if rs.rules[i].id == h.ID {
+				if rs.rules[i].class == clsSuggestion {
+					return true
+				}
+				break
+			}
+		}
+	}
+	return false
+}
+
 // Threshold returns the score under which a verdict is low confidence.
 func (c *Classifier) Threshold() float64 { return c.threshold }
 

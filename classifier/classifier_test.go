@@ -565,3 +565,23 @@ func TestKinQuotationIsNotTheBrands(t *testing.T) {
 	v = c.Classify("my mum waited 3 hours on the Voltena helpline yesterday", "")
 	require.False(t, hasRule(v, "en.other.r18_kin"), v.RuleIDs())
 }
+
+// Proposes: a complaint that also proposes something carries a proposal
+// although its label is complaint; a plain complaint, a question and
+// praise do not.
+func TestProposes(t *testing.T) {
+	c := newC(t, Options{})
+	with := c.Classify("Third week waiting for my refund @acme. You should hire more people for the phones.", "en")
+	require.Equal(t, escucha.LabelComplaint, with.Label)
+	require.True(t, c.Proposes(with))
+	sug := c.Classify("@acme it would be great if the app had a dark mode", "en")
+	require.Equal(t, escucha.LabelSuggestion, sug.Label)
+	require.True(t, c.Proposes(sug))
+	for _, text := range []string{"Third week waiting for my refund @acme.", "@acme should I buy the annual plan or the monthly one?", "@acme the new app is lovely"} {
+		v := c.Classify(text, "en")
+		require.False(t, c.Proposes(v), "%s: %v", text, v.RuleIDs())
+	}
+	es := c.Classify("Llevo tres semanas esperando el reembolso @acme. Deberían contratar más gente para el teléfono.", "es")
+	require.Equal(t, escucha.LabelComplaint, es.Label)
+	require.True(t, c.Proposes(es))
+}

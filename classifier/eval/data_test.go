@@ -38,7 +38,7 @@ func TestDevSet(t *testing.T) {
 				keep = append(keep, e)
 			}
 		}
-		r := Score(c, "dev "+id, keep, nil, 300)
+		r := Score(c, Spec{Name: "dev " + id}, keep, 300)
 		require.NoError(t, r.Print(os.Stdout))
 		if os.Getenv("ESCUCHA_EVAL_ERRORS") != "" {
 			require.NoError(t, r.PrintErrors(os.Stdout))
@@ -67,4 +67,32 @@ func TestExternalTable(t *testing.T) {
 	r, err := Run(os.Stdout, cc, Presets()["dev"].Resolve(d), 0)
 	require.NoError(t, err)
 	require.Greater(t, r.CEO.F1(), 0.8)
+}
+
+// ContainsSuggestion scores a complaint that carries a proposal as a
+// suggestion (SemEval's question), and only then.
+func TestContainsSuggestion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.csv")
+	rows := "id,sentence,label\n" +
+		"1,\"Third week waiting for my refund. You should hire more people for the phones.\",1\n" +
+		"2,\"Third week waiting for my refund.\",0\n" +
+		"3,\"It would be great if the app had a dark mode.\",1\n"
+	require.NoError(t, os.WriteFile(path, []byte(rows), 0o600))
+	c, err := classifier.New(classifier.Options{})
+	require.NoError(t, err)
+	s := Spec{Path: path, IDField: "id", TextField: "sentence", LabelField: "label", Lang: "en",
+		Map: map[string]string{"1": "suggestion", "0": "other"}, Classes: []string{"suggestion", "other"}}
+	ex, err := Load(s)
+	require.NoError(t, err)
+	r := Score(c, s, ex, 10)
+	require.Equal(t, 1, r.ByLang["all"]["suggestion"].TP)
+	require.Equal(t, 1, r.ByLang["all"]["suggestion"].FN)
+	s.ContainsSuggestion = true
+	r = Score(c, s, ex, 10)
+	require.Equal(t, 2, r.ByLang["all"]["suggestion"].TP)
+	require.Zero(t, r.ByLang["all"]["suggestion"].FN)
+	require.Zero(t, r.ByLang["all"]["suggestion"].FP)
+	require.Equal(t, 1, r.ByLang["all"]["other"].TP)
+	require.True(t, Presets()["semeval-b-trial"].ContainsSuggestion)
+	require.False(t, Presets()["dev"].ContainsSuggestion)
 }

@@ -51,6 +51,12 @@ type Spec struct {
 	Classes []string
 	// Limit stops after this many rows (0 = all).
 	Limit int
+	// ContainsSuggestion scores a text as a suggestion when it carries
+	// one (classifier.Proposes), even when its label is complaint: the
+	// product lets a grievance win over a proposal in the same post, while
+	// SemEval-2019 Task 9 asks only whether a sentence contains a
+	// suggestion.
+	ContainsSuggestion bool
 }
 
 // Example is one labelled text.
@@ -406,8 +412,12 @@ func (r *Report) Langs() []string {
 	return append(ls, "all")
 }
 
-// Score classifies every example and counts agreement.
-func Score(c *classifier.Classifier, name string, ex []Example, classes []string, keepErrors int) *Report {
+// Score classifies every example of the data set s and counts agreement.
+func Score(c *classifier.Classifier, s Spec, ex []Example, keepErrors int) *Report {
+	name, classes := s.Name, s.Classes
+	if name == "" {
+		name = s.Path
+	}
 	if len(classes) == 0 {
 		classes = []string{"complaint", "suggestion", "other"}
 	}
@@ -428,6 +438,9 @@ func Score(c *classifier.Classifier, name string, ex []Example, classes []string
 			lang = v.Lang
 		}
 		got, want := fold(string(v.Label)), fold(e.Label)
+		if s.ContainsSuggestion && got != "suggestion" && c.Proposes(v) {
+			got = fold("suggestion")
+		}
 		for _, l := range []string{lang, "all"} {
 			r.N[l]++
 			m := r.ByLang[l]
@@ -514,11 +527,7 @@ func Run(w io.Writer, c *classifier.Classifier, s Spec, showErrors int) (*Report
 	if len(ex) == 0 {
 		return nil, fmt.Errorf("%s: no labelled rows (check --label-field and --map)", s.Path)
 	}
-	name := s.Name
-	if name == "" {
-		name = s.Path
-	}
-	r := Score(c, name, ex, s.Classes, showErrors)
+	r := Score(c, s, ex, showErrors)
 	if err := r.Print(w); err != nil {
 		return nil, err
 	}
