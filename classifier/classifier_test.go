@@ -189,6 +189,12 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 		"Rivalia took 6 months and lost a drawer. Acme did mine in 5 weeks. Never going back to Rivalia",
 		"Rivalia me tuvo tres semanas sin luz. Con Acme ni un corte. No vuelvo a Rivalia",
 		"Rivalia or Acme for a first phone plan? Moving to Madrid in May")
+	// When a grievance was the competitor's, what is left for the brand
+	// counts less (competitorDamp): these were complaints before it.
+	requireLabels(t, c, escucha.LabelOther,
+		"Rivalia dropped my calls 3 times today. Thank god my partner is on Acme so I can borrow her phone 🙃",
+		"Rivalia me cobró roaming en Chile, ¡en Chile! Mi hermana con Acme pagó cero. Me cambio la semana que viene",
+		"Rivalia perdió mi paquete por tercera vez. Fui a Acme y en 10 minutos salí con lo que buscaba. Lección aprendida")
 	// The brand's own failure, after it is named, still counts.
 	requireLabels(t, c, escucha.LabelComplaint,
 		"Left Rivalia for @acme and my first order never arrived",

@@ -986,6 +986,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		rs.addFiredRef(d, ld.signals["emphasis"], 0.3, nil)
 	}
 	sc *= damp
+	if compUsed && !leavesRival {
+		sc *= competitorDamp
+	}
 
 	// Tie-break: a concrete grievance next to a proposal is a complaint,
 	// unless the post leads with the proposal and the grievance is weak
