@@ -710,7 +710,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// out, as it is mostly "el pedido de Marca".
 	if firstBrand >= 0 && rs.hasLeaves && wordBefore(d, firstBrand, false) != "from" {
 		for _, h := range d.hits {
-			if r := &rs.rules[h.rule]; r.leaves && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && d.sent[firstBrand] == d.sent[h.start]) && (leaveAt < 0 || h.start < leaveAt) {
+			if r := &rs.rules[h.rule]; r.leaves && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && d.sent[firstBrand] == d.sent[h.start]) && (leaveAt < 0 || h.start < leaveAt) && !afterJoining(d, h.start) {
 				leaveAt = h.start
 			}
 		}
@@ -1295,6 +1295,20 @@ func wordBefore(d *doc, i int32, skipComma bool) string {
 		return ""
 	}
 	return string(d.buf[d.toks[j].ns:d.toks[j].ne])
+}
+
+// afterJoining reports whether the move to the brand that starts at
+// token i is told as the time since which something went wrong ("6 weeks
+// without a number after porting to @brand", "desde que me pasé a…"): the
+// grievance around it is the brand's, not the one left behind's.
+func afterJoining(d *doc, i int32) bool {
+	switch wordBefore(d, i, false) {
+	case "after", "since", "tras", "desde":
+		return true
+	case "que":
+		return i > 0 && wordBefore(d, i-1, false) == "desde"
+	}
+	return false
 }
 
 // leadsInto reports whether one of the names starting at starts begins

@@ -216,7 +216,9 @@ func TestLeavesForBrand(t *testing.T) {
 		"Four outages this week @acme, I'm switching to Nubetel",
 		// "from @acme": the brand is the one left.
 		"Third outage this month, switching from @acme to Nubetel",
-		"How is a kettle from @acme supposed to boil anything when the cord melts")
+		"How is a kettle from @acme supposed to boil anything when the cord melts",
+		// "after/since moving to @acme": the trouble began with the brand.
+		"6 weeks without a working number after porting to @acme. Customers can't reach me")
 	// A relief marker before the brand's first mention in its sentence:
 	// the brand is the relief, the grievance before it someone else's.
 	requireLabels(t, c, escucha.LabelOther,
