@@ -572,6 +572,11 @@ func TestKinQuotationIsNotTheBrands(t *testing.T) {
 	require.False(t, hasRule(v, "es.other.r18_familia"), v.RuleIDs())
 	v = c.Classify("my mum waited 3 hours on the Voltena helpline yesterday", "")
 	require.False(t, hasRule(v, "en.other.r18_kin"), v.RuleIDs())
+	// A post quoting a relative tells their story: the grievance words
+	// left in it count at kinDamp (these were complaints without it).
+	requireLabels(t, c, escucha.LabelOther,
+		"my nan thinks @voltena is a bank, she keeps asking the pharmacist for her 'statement' and they never have one",
+		"mi abuela dice que el café de @voltena es 'agua sucia' y igual se toma dos todos los días")
 }
 
 // Proposes: a complaint that also proposes something carries a proposal

@@ -750,6 +750,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	// A short quotation in a post told in the first or second person.
 	var quote, echo hit
+	kinQuoted := false
 	quoteOK, echoOK := false, false
 	qr, qok := ld.signals["quote"]
 	er, eok := ld.signals["echo"]
@@ -782,6 +783,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		quoteOK = quoteOK && rs.rules[qr].weight > 0
 		if quoteOK {
 			if k, ok := rs.kinSaidRef(d, quote); ok {
+				kinQuoted = true
 				quoteOK = false
 				rs.addFired(d, k.rule, 0, []hit{k})
 			}
@@ -988,6 +990,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	sc *= damp
 	if compUsed && !leavesRival {
 		sc *= competitorDamp
+	}
+	if kinQuoted {
+		sc *= kinDamp
 	}
 
 	// Tie-break: a concrete grievance next to a proposal is a complaint,
