@@ -607,7 +607,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 
 	leaveAt := int32(-1) // leaving someone for the brand
-	fromBrand := firstBrand > 0 && d.toks[firstBrand-1].kind == kWord && string(d.buf[d.toks[firstBrand-1].ns:d.toks[firstBrand-1].ne]) == "from"
+	fromBrand := wordAtRef(d, firstBrand-1) == "from"
 	for _, h := range d.hits {
 		if r := &rs.rules[h.rule]; r.leaves && firstBrand >= 0 && !fromBrand && firstBrand >= h.start && (firstBrand <= h.end+2 || r.relief && sameSentRef(d, int(firstBrand), int(h.start))) && (leaveAt < 0 || h.start < leaveAt) && !joinedBeforeRef(d, h.start) {
 			leaveAt = h.start
@@ -1312,15 +1312,18 @@ func (rs *ruleset) leadsIntoRef(d *doc, starts []int32, end int32, l int) bool {
 	return false
 }
 
+// wordAtRef is token j's text when it is a word, "" otherwise (or out of
+// range).
+func wordAtRef(d *doc, j int32) string {
+	if j < 0 || d.toks[j].kind != kWord {
+		return ""
+	}
+	return string(d.buf[d.toks[j].ns:d.toks[j].ne])
+}
+
 // joinedBeforeRef: the move to the brand at token i follows "after",
 // "since", "tras", "desde" or "desde que".
 func joinedBeforeRef(d *doc, i int32) bool {
-	word := func(j int32) string {
-		if j < 0 || d.toks[j].kind != kWord {
-			return ""
-		}
-		return string(d.buf[d.toks[j].ns:d.toks[j].ne])
-	}
-	w := word(i - 1)
-	return slices.Contains([]string{"after", "since", "tras", "desde"}, w) || w == "que" && word(i-2) == "desde"
+	w := wordAtRef(d, i-1)
+	return slices.Contains([]string{"after", "since", "tras", "desde"}, w) || w == "que" && wordAtRef(d, i-2) == "desde"
 }
