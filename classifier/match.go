@@ -455,13 +455,12 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 				lo = in.candB
 			}
 			// The presence keys first, four bytes a candidate, so the
-			// candidates whose second element is absent (most) cost one
-			// load from a dense array.
+			// candidates whose rarest later element is absent (most) cost
+			// one load from a dense array.
 			needs := rs.needs[lo:hi]
 			needs2 := rs.needs2[lo:hi]
 			for ci, need := range needs {
-				// The third element's key too, before any call: half the
-				// candidates walked used to stop there.
+				// The second rarest's key too, before any call.
 				if !present(keys, need) || !present(keys, needs2[ci]) {
 					continue
 				}
@@ -515,11 +514,13 @@ func (rs *ruleset) runRegex(d *doc, k int, mask uint8) {
 // being token i, greedily (each element takes the first token in its
 // window that carries one of its ids; a sentence end closes the window
 // after it is tried). It returns the last token matched or -1. The
-// caller has checked the presence keys of the first two (rs.needs and
-// rs.needs2).
+// caller has checked the presence keys of two of them (rs.needs and
+// rs.needs2, the rarest); those of the others from the third on are
+// checked before any token is scanned (a filter only: the scan itself is
+// exact).
 func (rs *ruleset) walk(d *doc, c *cand, i int) int {
 	els := rs.mel[c.el0:c.el1]
-	for k := 2; k < len(els); k++ { // match checked the first two
+	for k := 2; k < len(els); k++ {
 		if !present(d.keys, els[k].key) {
 			return -1
 		}
