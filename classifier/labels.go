@@ -15,31 +15,101 @@ import "strings"
 // labelled only by the author ("me: …", "also me: …", "yo: …": the meme
 // that laughs at oneself) or by news and framing words ("BREAKING:",
 // "Idea:", "Pregunta:") do not make it one.
+//
+// Only the segments with a colon close enough after their start can hold
+// a label, so labelLines visits the colons, not every byte: for each, the
+// last segment start before it (segmentStart, a short scan back). That is
+// the only start whose label can end there, since a label stops at the
+// line or sentence end that opens the next segment; and each start is
+// read once, for the first colon after it.
 func labelLines(text string) (quoted, plain bool) {
-	if strings.IndexByte(text, ':') < 0 {
-		return false, false
-	}
-	hasQuote := hasQuoteMark(text)
 	n, other, mine := 0, 0, false
-	for start := 0; start < len(text); {
-		i := start
-		for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
-			i++
-		}
-		if j, ok := labelEnd(text, i); ok {
-			n++
-			label := strings.ToLower(strings.TrimSpace(text[i:j]))
-			if !framingLabel(label) {
-				other++
+	last := -1 // the last segment start read
+	for c := strings.IndexByte(text, ':'); c >= 0; {
+		if i := segmentStart(text, c); i > last && c-i <= 40 {
+			last = i
+			if j, ok := labelEnd(text, i); ok {
+				n++
+				framing, own := classifyLabel(text[i:j])
+				if !framing {
+					other++
+				}
+				mine = mine || own
 			}
-			mine = mine || ownLabel(label)
 		}
-		start = segmentEnd(text, i)
+		k := strings.IndexByte(text[c+1:], ':')
+		if k < 0 {
+			break
+		}
+		c += 1 + k
 	}
-	if hasQuote {
-		return n >= 2 && other > 0, false
+	if n < 2 {
+		return false, false // one label or none is neither kind, quoted or not
+	}
+	if hasQuoteMark(text) {
+		return other > 0, false
 	}
 	return false, other >= 2 && !mine
+}
+
+// segmentStart returns the start of the segment that holds byte c, a
+// byte that is not white space, or -1 when that start is more than 40
+// bytes before c (too far for a label to end at c). The text is read as
+// segments (lines and sentences): the first starts at 0; from a start,
+// the segment ends after the first line end ("\n") or sentence end (". ",
+// "! ", "? ", or those before a line end) at or after it, and the next
+// starts there, past any white space. Line ends inside that white space
+// are skipped with it, so the start of c's segment is the white space
+// skipped from the last line or sentence end before c, or from 0
+// (labelLinesRef walks the segments one by one).
+func segmentStart(text string, c int) int {
+	b := 0
+	for k := c - 1; k >= 0; k-- {
+		if ch := text[k]; ch == '\n' || (ch == '.' || ch == '!' || ch == '?') && (text[k+1] == ' ' || text[k+1] == '\n') {
+			b = k + 1 // k < c, so text[k+1] exists
+			break
+		} else if k <= c-41 && !isLabelSpace(ch) {
+			return -1 // the start is at or before k: too far
+		}
+	}
+	for b < c && isLabelSpace(text[b]) {
+		b++
+	}
+	return b
+}
+
+// isLabelSpace reports whether c is white space labelLines skips before a
+// label.
+func isLabelSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+// classifyLabel reports whether a label (as written, untrimmed) is the
+// author or framing (framingLabel) and whether it names the author's own
+// things (ownLabel). An ASCII label is lower-cased on the stack; others
+// as strings.ToLower does.
+func classifyLabel(raw string) (framing, own bool) {
+	label := strings.TrimSpace(raw)
+	var buf [40]byte
+	ascii := len(label) <= len(buf)
+	for k := 0; k < len(label) && ascii; k++ {
+		c := label[k]
+		if c >= 0x80 {
+			ascii = false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if k < len(buf) {
+			buf[k] = c
+		}
+	}
+	if ascii {
+		label = string(buf[:len(label)])
+	} else {
+		label = strings.ToLower(label)
+	}
+	return framingLabel(label), ownLabel(label)
 }
 
 // ownLabel reports whether a lower-cased label names the author's own
@@ -77,21 +147,6 @@ func labelEnd(text string, i int) (int, bool) {
 		}
 	}
 	return 0, false
-}
-
-// segmentEnd returns where the next line or sentence after i starts.
-func segmentEnd(text string, i int) int {
-	for k := i; k < len(text); k++ {
-		switch text[k] {
-		case '\n':
-			return k + 1
-		case '.', '!', '?':
-			if k+1 < len(text) && (text[k+1] == ' ' || text[k+1] == '\n') {
-				return k + 1
-			}
-		}
-	}
-	return len(text)
 }
 
 // framingLabel reports whether a lower-cased label is the author ("me",

@@ -1,6 +1,14 @@
 package classifier
 
-import "testing"
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
 
 func TestLabelLines(t *testing.T) {
 	for _, tc := range []struct {
@@ -46,5 +54,40 @@ func TestLabelLinesPlain(t *testing.T) {
 		if _, got := labelLines(tc.text); got != tc.want {
 			t.Errorf("labelLines(%q) plain = %v, want %v", tc.text, got, tc.want)
 		}
+	}
+}
+
+// TestLabelLinesAgreesWithReference compares labelLines, which visits
+// only the colons, with labelLinesRef, which walks every segment, on the
+// test data, noisy texts, texts made of label-like pieces and the first
+// 50,000 lines of ESCUCHA_BENCH_JSONL when set.
+func TestLabelLinesAgreesWithReference(t *testing.T) {
+	c := newC(t, Options{})
+	rs := c.rs.Load()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
+	require.NoError(t, err)
+	var texts []string
+	for _, f := range files {
+		texts = append(texts, jsonlTexts(t, f, 1<<30)...)
+	}
+	texts = append(texts, noisyTexts(rs, 20000)...)
+	if path := os.Getenv("ESCUCHA_BENCH_JSONL"); path != "" {
+		texts = append(texts, jsonlTexts(t, path, 50000)...)
+	}
+	pieces := []string{":", ": ", " ", "  ", "\n", "\n\n", " \n ", "\t", "\r\n", ".", ". ", "!", "? ", "?\n", "'", "\"", "“", "’", "«",
+		"12:30", "https://x.co", "me", "Me", "yo", "also me", "my roof", "Mi", "BREAKING", "Última hora", "ÚLTIMA HORA", "Actualización",
+		"price", "Acme app", "ACME", "the actual car", "hoy", "a b c d e f", strings.Repeat("x", 45), strings.Repeat(" ", 45), "word", "it's", "é"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(14) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, text := range texts {
+		q, p := labelLines(text)
+		wq, wp := labelLinesRef(text)
+		require.Equal(t, [2]bool{wq, wp}, [2]bool{q, p}, "text %q", text)
 	}
 }

@@ -46,10 +46,30 @@ func (rs *ruleset) lookup(d *doc) {
 	var guard uint64
 	// The cache entries first, in a loop of their own: the probes of
 	// different tokens do not depend on one another, so they overlap.
+	// A token of one byte (the table c.one) or of up to eight bytes found
+	// in its first slot (most) is looked up here, without entry's calls;
+	// the others go through entry.
+	c := &d.cache
+	inline := d.crs == rs // else entry first ties the cache to rs
 	for i := range toks {
-		if t := &toks[i]; t.ent < 0 && t.kind != kURL {
-			t.ent = rs.entry(d, d.buf[t.ns:t.ne])
+		t := &toks[i]
+		if t.ent >= 0 || t.kind == kURL {
+			continue
 		}
+		w := d.buf[t.ns:t.ne]
+		if n := len(w); inline && n == 1 {
+			if k := c.one[w[0]]; k > 0 {
+				t.ent = k - 1
+				continue
+			}
+		} else if inline && n <= 8 && cap(w) >= 8 {
+			h, v := c.hashShort(w)
+			if sl := &c.slots[h&uint64(len(c.slots)-1)]; sl.tag == tagOf(h) && int(sl.klen) == n && sl.key8 == v {
+				t.ent = sl.ent
+				continue
+			}
+		}
+		t.ent = rs.entry(d, w)
 	}
 	for i := range toks {
 		idAt[i] = int32(len(ids))
@@ -342,12 +362,11 @@ func (c *tokCache) reset() {
 func (c *tokCache) hash(w []byte) (h, v uint64) {
 	const p0, p1 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
 	if n := len(w); n <= 8 {
-		if cap(w) >= 8 { // one load; the bytes past the key are masked off
-			v = binary.LittleEndian.Uint64(w[:8]) & (1<<(8*n) - 1) // (1<<64)-1 is all ones
-		} else {
-			for i := n - 1; i >= 0; i-- {
-				v = v<<8 | uint64(w[i])
-			}
+		if cap(w) >= 8 {
+			return c.hashShort(w)
+		}
+		for i := n - 1; i >= 0; i-- {
+			v = v<<8 | uint64(w[i])
 		}
 		return mum(c.seed64^v, p1^uint64(n)), v
 	}
@@ -364,6 +383,15 @@ func (c *tokCache) hash(w []byte) (h, v uint64) {
 		t = uint64(w[0])<<16 | uint64(w[n/2])<<8 | uint64(w[n-1])
 	}
 	return mum(h^t, p1^uint64(len(w))), 0
+}
+
+// hashShort is hash for a key of up to eight bytes with at least eight
+// bytes of capacity: one load, the bytes past the key masked off.
+func (c *tokCache) hashShort(w []byte) (h, v uint64) {
+	const p1 = 0xe7037ed1a0b428db
+	n := len(w)
+	v = binary.LittleEndian.Uint64(w[:8]) & (1<<(8*n) - 1) // (1<<64)-1 is all ones
+	return mum(c.seed64^v, p1^uint64(n)), v
 }
 
 func mum(a, b uint64) uint64 {
@@ -455,13 +483,12 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 				lo = in.candB
 			}
 			// The presence keys first, four bytes a candidate, so the
-			// candidates whose second element is absent (most) cost one
-			// load from a dense array.
+			// candidates whose rarest later element is absent (most) cost
+			// one load from a dense array.
 			needs := rs.needs[lo:hi]
 			needs2 := rs.needs2[lo:hi]
 			for ci, need := range needs {
-				// The third element's key too, before any call: half the
-				// candidates walked used to stop there.
+				// The second rarest's key too, before any call.
 				if !present(keys, need) || !present(keys, needs2[ci]) {
 					continue
 				}
@@ -515,11 +542,13 @@ func (rs *ruleset) runRegex(d *doc, k int, mask uint8) {
 // being token i, greedily (each element takes the first token in its
 // window that carries one of its ids; a sentence end closes the window
 // after it is tried). It returns the last token matched or -1. The
-// caller has checked the presence keys of the first two (rs.needs and
-// rs.needs2).
+// caller has checked the presence keys of two of them (rs.needs and
+// rs.needs2, the rarest); those of the others from the third on are
+// checked before any token is scanned (a filter only: the scan itself is
+// exact).
 func (rs *ruleset) walk(d *doc, c *cand, i int) int {
 	els := rs.mel[c.el0:c.el1]
-	for k := 2; k < len(els); k++ { // match checked the first two
+	for k := 2; k < len(els); k++ {
 		if !present(d.keys, els[k].key) {
 			return -1
 		}

@@ -260,3 +260,28 @@ func TestTokCache(t *testing.T) {
 	}
 	require.Greater(t, len(c.slots), 2048, "the table must have grown")
 }
+
+// TestLookupProbe checks lookup's own probe of the token cache (one-byte
+// tokens and short words found in their first slot) against entry, on
+// the test data and noisy texts: every token's entry is the one entry
+// gives for its folded bytes.
+func TestLookupProbe(t *testing.T) {
+	c := newC(t, Options{})
+	rs := c.rs.Load()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
+	require.NoError(t, err)
+	var texts []string
+	for _, f := range files {
+		texts = append(texts, jsonlTexts(t, f, 1<<30)...)
+	}
+	texts = append(texts, noisyTexts(rs, 20000)...)
+	d := new(doc)
+	for _, text := range texts {
+		rs.normalize(d, text, "")
+		for i := range d.toks {
+			if tk := &d.toks[i]; tk.kind != kURL {
+				require.Equal(t, rs.entry(d, d.norm(i)), tk.ent, "text %q token %q", text, d.norm(i))
+			}
+		}
+	}
+}

@@ -1327,3 +1327,48 @@ func joinedBeforeRef(d *doc, i int32) bool {
 	w := wordAtRef(d, i-1)
 	return slices.Contains([]string{"after", "since", "tras", "desde"}, w) || w == "que" && wordAtRef(d, i-2) == "desde"
 }
+
+// labelLinesRef is labelLines as first written: every segment of the
+// text in turn (segmentEndRef), each label lower-cased with
+// strings.ToLower.
+func labelLinesRef(text string) (quoted, plain bool) {
+	if strings.IndexByte(text, ':') < 0 {
+		return false, false
+	}
+	hasQuote := hasQuoteMark(text)
+	n, other, mine := 0, 0, false
+	for start := 0; start < len(text); {
+		i := start
+		for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r') {
+			i++
+		}
+		if j, ok := labelEnd(text, i); ok {
+			n++
+			label := strings.ToLower(strings.TrimSpace(text[i:j]))
+			if !framingLabel(label) {
+				other++
+			}
+			mine = mine || ownLabel(label)
+		}
+		start = segmentEndRef(text, i)
+	}
+	if hasQuote {
+		return n >= 2 && other > 0, false
+	}
+	return false, other >= 2 && !mine
+}
+
+// segmentEndRef returns where the next line or sentence after i starts.
+func segmentEndRef(text string, i int) int {
+	for k := i; k < len(text); k++ {
+		switch text[k] {
+		case '\n':
+			return k + 1
+		case '.', '!', '?':
+			if k+1 < len(text) && (text[k+1] == ' ' || text[k+1] == '\n') {
+				return k + 1
+			}
+		}
+	}
+	return len(text)
+}

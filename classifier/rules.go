@@ -208,8 +208,8 @@ type ruleset struct {
 	hasCues   bool // a rule is a cue
 	patterns  []pattern
 	cands     []cand   // by first-element id, in pattern order
-	needs     []int32  // cands[i]'s presence key to check (keyTrue if none), apart so match scans them densely
-	needs2    []int32  // the presence key of cands[i]'s third element (keyTrue if none), checked when needs[i] holds
+	needs     []int32  // the presence key of cands[i]'s rarest later element (keyTrue if none), apart so match scans them densely
+	needs2    []int32  // the presence key of its second rarest (keyTrue if none), checked when needs[i] holds
 	ids       []idInfo // by id
 	mel       []melem  // elements after the first, of all candidates
 	mids      []int32  // alternatives of elements with several
@@ -415,8 +415,11 @@ type builder struct {
 		negator, contrast, person, leadin uint8
 		id                                int32
 	}
-	names    []int32 // vocabulary ids of the brand's one-word names (ruleset.nameIDs)
-	yamlOnly bool    // read built-in files from YAML even when generated (tests)
+	names []int32 // vocabulary ids of the brand's one-word names (ruleset.nameIDs)
+	// nonLetter are the vocabulary ids of words that do not start with a
+	// letter (punctuation, numbers, emoji): see elemOften.
+	nonLetter []int32
+	yamlOnly  bool // read built-in files from YAML even when generated (tests)
 	// anyAdvice: advice to other customers makes a suggestion
 	// (classifier.suggestions: any; see ruleSpec.Advice).
 	anyAdvice bool
@@ -497,7 +500,10 @@ func (b *builder) foldTokensOnce(s string) []string {
 }
 
 func (b *builder) wordID(w string) int32 {
-	id, _ := b.idIn(b.rs.vocab, w)
+	id, added := b.idIn(b.rs.vocab, w)
+	if added && (w == "" || w[0] < 'a' || w[0] > 'z') {
+		b.nonLetter = append(b.nonLetter, id)
+	}
 	return id
 }
 
@@ -1096,14 +1102,14 @@ func yamlLine(err error) int {
 // finish builds the lookup tables.
 func (b *builder) finish() *ruleset {
 	rs := b.rs
-	rs.compileCands()
+	rs.stopMask = make([]uint8, rs.nIDs) // before compileCands, which reads it
+	for _, s := range b.stops {
+		rs.stopMask[s.id] |= s.mask
+	}
+	rs.compileCands(b.nonLetter)
 	rs.compileTokenGuards()
 	for i := range rs.rules {
 		rs.rules[i].quoted = string(appendJSONString(nil, rs.rules[i].id))
-	}
-	rs.stopMask = make([]uint8, rs.nIDs)
-	for _, s := range b.stops {
-		rs.stopMask[s.id] |= s.mask
 	}
 	rs.negator = make([]uint8, rs.nIDs)
 	rs.contrast = make([]uint8, rs.nIDs)
@@ -1263,7 +1269,7 @@ type setMask struct {
 // compileCands lays the patterns out flat for match: for each id, the
 // patterns whose first element carries it, in pattern order, each with
 // its rule's language and position constraints copied in.
-func (rs *ruleset) compileCands() {
+func (rs *ruleset) compileCands(nonLetter []int32) {
 	// index(id) is the patterns whose first element carries id, in order.
 	var first groups
 	first.init(int(rs.nIDs))
@@ -1382,6 +1388,7 @@ func (rs *ruleset) compileCands() {
 			m.key = rs.setBase + num[m.key]
 		}
 	}
+	elOften := rs.elemOften(nonLetter)
 	rs.ids = make([]idInfo, rs.nIDs)
 	rs.cands, rs.needs, rs.needs2 = make([]cand, 0, nCands), make([]int32, 0, nCands), make([]int32, 0, nCands)
 	rs.setMasks = make([]setMask, 0, len(member.flat)) // at most one per membership
@@ -1408,16 +1415,21 @@ func (rs *ruleset) compileCands() {
 					c.need = rs.mel[c.el0].key
 				}
 				rs.cands = append(rs.cands, c)
-				if c.need < 0 {
-					rs.needs = append(rs.needs, rs.keyTrue) // no second element: nothing to check
-				} else {
-					rs.needs = append(rs.needs, c.need)
+				// The keys of the two elements texts carry least often
+				// (keyTrue if fewer), the rarer first.
+				need, need2 := rs.keyTrue, rs.keyTrue
+				n1, n2 := int64(-1), int64(-1)
+				for k := c.el0; k < c.el1; k++ {
+					switch n := elOften[k]; {
+					case n1 < 0 || n < n1:
+						need2, n2 = need, n1
+						need, n1 = rs.mel[k].key, n
+					case n2 < 0 || n < n2:
+						need2, n2 = rs.mel[k].key, n
+					}
 				}
-				if c.el1-c.el0 >= 2 {
-					rs.needs2 = append(rs.needs2, rs.mel[c.el0+1].key)
-				} else {
-					rs.needs2 = append(rs.needs2, rs.keyTrue)
-				}
+				rs.needs = append(rs.needs, need)
+				rs.needs2 = append(rs.needs2, need2)
 			}
 		}
 		in.cand1 = int32(len(rs.cands))
@@ -1438,6 +1450,47 @@ func (rs *ruleset) compileCands() {
 		}
 		in.mask1 = int32(len(rs.setMasks))
 	}
+}
+
+// elemOften guesses, for each element of rs.mel, how often texts carry
+// it, from the rules alone: the special ids (numbers, handles, emoji…)
+// and words that do not start with a letter (nonLetter: punctuation…) most often,
+// then stop words, then other words by the number of pattern elements
+// that name them; an element with alternatives as often as all of them
+// together. match checks the presence keys of the two rarest elements
+// of a candidate before walking it (rs.needs, rs.needs2): the guess only
+// decides how many candidates those checks reject, never what matches.
+func (rs *ruleset) elemOften(nonLetter []int32) []int64 {
+	often := make([]int64, rs.nIDs)
+	for _, p := range rs.patterns {
+		for _, e := range p.elems {
+			for _, id := range e.ids {
+				often[id]++
+			}
+		}
+	}
+	for _, id := range nonLetter {
+		often[id] += 1 << 20
+	}
+	for id := range rs.nIDs {
+		if id < nSpecial {
+			often[id] += 1 << 20
+		}
+		if rs.stopMask[id] != 0 {
+			often[id] += 1 << 10
+		}
+	}
+	out := make([]int64, len(rs.mel))
+	for i := range rs.mel {
+		if m := &rs.mel[i]; m.one >= 0 {
+			out[i] = often[m.one]
+		} else {
+			for _, id := range rs.mids[m.ids0:m.ids1] {
+				out[i] += often[id]
+			}
+		}
+	}
+	return out
 }
 
 // hasLetterRun reports whether s has an ASCII letter three times in a row
