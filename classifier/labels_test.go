@@ -3,7 +3,6 @@ package classifier
 import (
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -63,14 +62,7 @@ func TestLabelLinesPlain(t *testing.T) {
 // 50,000 lines of ESCUCHA_BENCH_JSONL when set.
 func TestLabelLinesAgreesWithReference(t *testing.T) {
 	c := newC(t, Options{})
-	rs := c.rs.Load()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
-	require.NoError(t, err)
-	var texts []string
-	for _, f := range files {
-		texts = append(texts, jsonlTexts(t, f, 1<<30)...)
-	}
-	texts = append(texts, noisyTexts(rs, 20000)...)
+	texts := testTexts(t, c.rs.Load())
 	if path := os.Getenv("ESCUCHA_BENCH_JSONL"); path != "" {
 		texts = append(texts, jsonlTexts(t, path, 50000)...)
 	}

@@ -69,6 +69,20 @@ func jsonlTexts(t testing.TB, path string, max int) []string {
 	return texts
 }
 
+// testTexts returns the texts of every testdata/*.jsonl file and 20,000
+// noisy texts: the corpus the fast paths are compared with their
+// references on.
+func testTexts(t testing.TB, rs *ruleset) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
+	require.NoError(t, err)
+	var texts []string
+	for _, f := range files {
+		texts = append(texts, jsonlTexts(t, f, 1<<30)...)
+	}
+	return append(texts, noisyTexts(rs, 20000)...)
+}
+
 // noisyTexts draws words from the rules' vocabulary and writes them the
 // way posts do: capitals, accents, stretched letters, hashtags,
 // apostrophes, emoji, emoticons, numbers, times, URLs and punctuation, so
@@ -268,13 +282,7 @@ func TestTokCache(t *testing.T) {
 func TestLookupProbe(t *testing.T) {
 	c := newC(t, Options{})
 	rs := c.rs.Load()
-	files, err := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
-	require.NoError(t, err)
-	var texts []string
-	for _, f := range files {
-		texts = append(texts, jsonlTexts(t, f, 1<<30)...)
-	}
-	texts = append(texts, noisyTexts(rs, 20000)...)
+	texts := testTexts(t, rs)
 	d := new(doc)
 	for _, text := range texts {
 		rs.normalize(d, text, "")
