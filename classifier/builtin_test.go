@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"math/rand/v2"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -182,6 +184,42 @@ func TestNoChoiceBindingTrap(t *testing.T) {
 						t.Errorf("%s: rule %s: pattern %q: %q ends a choice of content words, so it binds to the word after it alone; write the phrase as a pattern of its own, or list the pattern here if that is meant", name, r.ID, p, alts[len(alts)-1])
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestSplitPattern checks splitPattern against strings.Fields and
+// strings.Split on every built-in pattern and on edge cases.
+func TestSplitPattern(t *testing.T) {
+	srcs := []string{"", " ", "a", " a ", "a|b", "|a", "a|", "||", "a||b c", "a |b| c",
+		"a\tb\nc\vd\fe\rf", "a\u00a0b", "a\u0085b|c", "x\u2003y", "a\u3000b", "a\u1680b", "“a” b|c",
+		"año|ción ..2 sí", "é|| ü", "a \xc2 b", "\xe2\x80 c|d"}
+	for i := range builtinGenerated {
+		for _, r := range builtinGenerated[i].rules {
+			srcs = append(srcs, r.patterns...)
+		}
+	}
+	// And random strings of the bytes and runes that matter.
+	pieces := []string{" ", "\t", "\n", "|", "a", "é", "\u00a0", "\u2003", "\u3000", "\u1680", "\u0085", "\xc2", "\xe2", "“"}
+	rng := rand.New(rand.NewPCG(21, 2))
+	for range 20000 {
+		var sb strings.Builder
+		for range rng.IntN(12) {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		srcs = append(srcs, sb.String())
+	}
+	b := newBuilder()
+	for _, src := range srcs {
+		parts, split := b.splitPattern(src)
+		want := strings.Fields(src)
+		if !slices.Equal(parts, want) || len(split) != len(want) {
+			t.Fatalf("splitPattern(%q) parts %q, want %q", src, parts, want)
+		}
+		for i, p := range want {
+			if w := strings.Split(p, "|"); !slices.Equal(split[i], w) {
+				t.Fatalf("splitPattern(%q) part %d %q, want %q", src, i, split[i], w)
 			}
 		}
 	}

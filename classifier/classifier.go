@@ -776,12 +776,16 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 
 	// Hits grouped by rule, in text order.
 	if len(d.hits) <= 16 {
-		// Insertion sort, stable like SortStableFunc, without its calls.
+		// Insertion sort, stable like SortStableFunc, without its calls:
+		// the hits before hs[i] with a greater rule move up one place,
+		// then hs[i] goes where the last moved was.
 		hs := d.hits
 		for i := 1; i < len(hs); i++ {
-			for j := i; j > 0 && hs[j].rule < hs[j-1].rule; j-- {
-				hs[j], hs[j-1] = hs[j-1], hs[j]
+			x, j := hs[i], i
+			for ; j > 0 && x.rule < hs[j-1].rule; j-- {
+				hs[j] = hs[j-1]
 			}
+			hs[j] = x
 		}
 	} else {
 		slices.SortStableFunc(d.hits, byRule)
@@ -1138,11 +1142,13 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			res.severity = escucha.SeverityMedium
 		}
 	}
-	if fs := d.fired; len(fs) <= 16 { // stable insertion sort by first token
+	if fs := d.fired; len(fs) <= 16 { // stable insertion sort by first token, as for the hits
 		for i := 1; i < len(fs); i++ {
-			for j := i; j > 0 && fs[j].first < fs[j-1].first; j-- {
-				fs[j], fs[j-1] = fs[j-1], fs[j]
+			x, j := fs[i], i
+			for ; j > 0 && x.first < fs[j-1].first; j-- {
+				fs[j] = fs[j-1]
 			}
+			fs[j] = x
 		}
 	} else {
 		slices.SortStableFunc(fs, func(a, b fired) int { return int(a.first - b.first) })

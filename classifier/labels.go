@@ -21,20 +21,33 @@ import "strings"
 // last segment start before it (segmentStart, a short scan back). That is
 // the only start whose label can end there, since a label stops at the
 // line or sentence end that opens the next segment; and each start is
-// read once, for the first colon after it.
+// read once, for the first colon after it. One label alone makes
+// neither kind, so the first is classified only when a second is found.
 func labelLines(text string) (quoted, plain bool) {
 	n, other, mine := 0, 0, false
-	last := -1 // the last segment start read
+	last := -1  // the last segment start read
+	first := "" // the first label, until a second is found
+	count := func(label string) {
+		framing, own := classifyLabel(label)
+		if !framing {
+			other++
+		}
+		mine = mine || own
+	}
 	for c := strings.IndexByte(text, ':'); c >= 0; {
 		if i := segmentStart(text, c); i > last && c-i <= 40 {
 			last = i
 			if j, ok := labelEnd(text, i); ok {
 				n++
-				framing, own := classifyLabel(text[i:j])
-				if !framing {
-					other++
+				switch n {
+				case 1:
+					first = text[i:j]
+				case 2:
+					count(first)
+					fallthrough
+				default:
+					count(text[i:j])
 				}
-				mine = mine || own
 			}
 		}
 		k := strings.IndexByte(text[c+1:], ':')

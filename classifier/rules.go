@@ -434,11 +434,19 @@ type builder struct {
 	elemBuf, elemChunk []elem
 	altsBuf            []string
 	splitBuf           [][]string
+	// foldBuf[k] is fold1 of altsBuf[k] when checkPattern computed it.
+	foldBuf []folded1
+}
+
+// folded1 is one answer of fold1, or none yet (done false).
+type folded1 struct {
+	w        string
+	ok, done bool
 }
 
 func newBuilder() *builder {
 	return &builder{
-		rs:  &ruleset{vocab: make(map[string]int32, 1<<13), prefix: map[string]int32{}, minPre: 1 << 30, nIDs: nSpecial},
+		rs:  &ruleset{vocab: make(map[string]int32, 1<<14), prefix: map[string]int32{}, minPre: 1 << 30, nIDs: nSpecial},
 		ids: map[string]bool{},
 	}
 }
@@ -556,7 +564,10 @@ func (b *builder) parsePattern(ri int32, src string) error {
 	p.rule = ri
 	p.elems = b.elemBuf[:0]
 	gap := 0
+	k := 0 // the index in b.foldBuf of part pi's first alternative
 	for pi, part := range parts {
+		k0 := k
+		k += len(split[pi])
 		if part == "..." {
 			gap = 3
 			continue
@@ -576,7 +587,7 @@ func (b *builder) parsePattern(ri int32, src string) error {
 		e.gap = gap
 		e.ids = b.idBuf[:0]
 		gap = 0
-		for _, alt := range split[pi] {
+		for ai, alt := range split[pi] {
 			if alt == "" {
 				return fmt.Errorf("pattern %q: empty alternative in %q", src, part)
 			}
@@ -597,8 +608,12 @@ func (b *builder) parsePattern(ri int32, src string) error {
 				e.ids = append(e.ids, b.prefixID(toks[0]))
 				continue
 			}
-			w, ok := b.fold1(alt)
-			if !ok {
+			f := b.foldBuf[k0+ai]
+			if !f.done {
+				f.w, f.ok = b.fold1(alt)
+			}
+			w := f.w
+			if !f.ok {
 				return fmt.Errorf("pattern %q: %q is not one word (write words apart, with | only between alternatives)", src, alt)
 			}
 			e.ids = append(e.ids, b.wordID(w))
@@ -606,7 +621,9 @@ func (b *builder) parsePattern(ri int32, src string) error {
 				e.ids = append(e.ids, b.wordID(w))
 			}
 		}
-		slices.Sort(e.ids)
+		if len(e.ids) > 1 {
+			slices.Sort(e.ids)
+		}
 		b.idBuf = e.ids
 		e.ids = keep(&b.idChunk, slices.Compact(e.ids))
 		p.elems = append(p.elems, e)
@@ -642,23 +659,18 @@ func keep[T any](chunk *[]T, s []T) []T {
 // "por favor"); a word rewritten into one word ("fibra" -> "internet")
 // is matched by what it becomes (see rewrites).
 // It returns the pattern's parts (strings.Fields) and each part split at
-// "|", in the builder's scratch (valid until the next call).
+// "|", in the builder's scratch (valid until the next call), and leaves
+// in b.foldBuf, in the order of the alternatives, the fold1 answers it
+// computed, for parsePattern.
 func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, error) {
-	parts := b.partsBuf[:0]
-	for f := range strings.FieldsSeq(src) {
-		parts = append(parts, f)
+	parts, split := b.splitPattern(src)
+	alts := b.altsBuf
+	folds := b.foldBuf[:0]
+	for range alts {
+		folds = append(folds, folded1{})
 	}
-	b.partsBuf = parts
-	alts := b.altsBuf[:0]
-	split := b.splitBuf[:0]
-	for _, part := range parts {
-		n := len(alts)
-		for a := range strings.SplitSeq(part, "|") {
-			alts = append(alts, a)
-		}
-		split = append(split, alts[n:len(alts):len(alts)])
-	}
-	b.altsBuf, b.splitBuf = alts, split
+	b.foldBuf = folds
+	k := 0                         // the index in folds of the alternative looked at
 	opts := func(i int) []string { // the options of part i, none for gaps
 		if i < 0 || i >= len(parts) || strings.HasPrefix(parts[i], "..") {
 			return nil
@@ -679,6 +691,7 @@ func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, erro
 			}
 		}
 		for _, alt := range alts {
+			k++
 			if alt == "" || strings.HasSuffix(alt, "*") || strings.HasPrefix(alt, "<") {
 				continue
 			}
@@ -687,6 +700,7 @@ func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, erro
 				return nil, nil, fmt.Errorf("pattern %q: %q has a letter three times in a row, which matching collapses to one, so it is %q (and matches that word); write %q", src, alt, c, c)
 			}
 			w, ok := b.fold1(alt)
+			folds[k-1] = folded1{w: w, ok: ok, done: true}
 			if !ok || !b.abbrF.may(w) {
 				continue
 			}
@@ -702,6 +716,89 @@ func (b *builder) checkPattern(ri int32, src string) ([]string, [][]string, erro
 	}
 	return parts, split, nil
 }
+
+// splitPattern returns src's parts, as strings.Fields gives them, and
+// each part split at "|", as strings.Split does, in the builder's
+// scratch (valid until the next call). One pass over the bytes splits a
+// pattern at ASCII white space; a pattern with a byte that may start a
+// non-ASCII white space rune (patByte) is split by strings.FieldsSeq.
+func (b *builder) splitPattern(src string) ([]string, [][]string) {
+	parts := b.partsBuf[:0]
+	alts := b.altsBuf[:0]
+	split := b.splitBuf[:0]
+	// The current part's start (-1: between parts), its current
+	// alternative's, and the index in alts of its first alternative.
+	start, alt, n := -1, 0, 0
+	for i := 0; ; i++ {
+		j := nextPatByte(src, i)
+		if j > i && start < 0 {
+			start, alt, n = i, i, len(alts)
+		}
+		if i = j; i == len(src) {
+			break
+		}
+		switch patByte[src[i]] {
+		case patSpace:
+			if start >= 0 {
+				parts = append(parts, src[start:i])
+				alts = append(alts, src[alt:i])
+				split = append(split, alts[n:len(alts):len(alts)])
+				start = -1
+			}
+		case patBar:
+			if start < 0 {
+				start, alt, n = i, i, len(alts)
+			}
+			alts = append(alts, src[alt:i])
+			alt = i + 1
+		default: // patLead
+			parts, alts, split = parts[:0], alts[:0], split[:0]
+			for f := range strings.FieldsSeq(src) {
+				parts = append(parts, f)
+			}
+			for _, part := range parts {
+				n := len(alts)
+				for a := range strings.SplitSeq(part, "|") {
+					alts = append(alts, a)
+				}
+				split = append(split, alts[n:len(alts):len(alts)])
+			}
+			b.partsBuf, b.altsBuf, b.splitBuf = parts, alts, split
+			return parts, split
+		}
+	}
+	if start >= 0 {
+		parts = append(parts, src[start:])
+		alts = append(alts, src[alt:])
+		split = append(split, alts[n:len(alts):len(alts)])
+	}
+	b.partsBuf, b.altsBuf, b.splitBuf = parts, alts, split
+	return parts, split
+}
+
+// nextPatByte returns the index of the first byte from i on that
+// splitPattern looks at (patByte), or len(s).
+func nextPatByte(s string, i int) int {
+	for ; i < len(s); i++ {
+		if patByte[s[i]] != 0 {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// The classes of pattern bytes for splitPattern: ASCII white space as
+// strings.Fields has it, "|", and the bytes that start a non-ASCII
+// white space rune in UTF-8 (U+0085 and U+00A0 start with 0xc2, U+1680
+// with 0xe1, U+2000…U+205F with 0xe2, U+3000 with 0xe3).
+const (
+	patSpace = 1 + iota
+	patBar
+	patLead
+)
+
+var patByte = [256]uint8{'\t': patSpace, '\n': patSpace, '\v': patSpace, '\f': patSpace, '\r': patSpace, ' ': patSpace,
+	'|': patBar, 0xc2: patLead, 0xe1: patLead, 0xe2: patLead, 0xe3: patLead}
 
 // rewrites returns the single words that the languages of rule ri
 // rewrite w into before matching ("fibra" -> "internet", "refunded" ->
@@ -1168,6 +1265,14 @@ func (b *builder) compile(opts Options) (*ruleset, error) {
 			errs = append(errs, err)
 		}
 	}
+	// The built-in patterns, counted so that the list is allocated once.
+	nPat := 0
+	for i := range builtinGenerated {
+		for _, r := range builtinGenerated[i].rules {
+			nPat += len(r.patterns)
+		}
+	}
+	b.rs.patterns = make([]pattern, 0, nPat+64)
 	for _, name := range builtinNames {
 		if f, err := builtinFS.Open(name); err == nil && !b.yamlOnly {
 			g := generatedFor(name, f)
@@ -1284,7 +1389,6 @@ func (rs *ruleset) compileCands(nonLetter []int32) {
 			first.add(id, int32(pi))
 		}
 	}
-	index := first.of
 	nCands, nMel, nMids := 0, 0, 0
 	for _, p := range rs.patterns {
 		nCands += len(p.elems[0].ids)
@@ -1347,23 +1451,22 @@ func (rs *ruleset) compileCands(nonLetter []int32) {
 			member.add(id, int32(si))
 		}
 	}
-	of := member.of
 	// The ids by decreasing number of sets, ties in id order: a counting
 	// sort (a stable sort with a comparison was 7% of New).
 	maxSets := 0
 	for id := range rs.nIDs {
-		maxSets = max(maxSets, len(of(id)))
+		maxSets = max(maxSets, len(member.of(id)))
 	}
 	at := make([]int32, maxSets+2) // at[maxSets-n+1]: ids with n sets, then start positions
 	for id := range rs.nIDs {
-		at[maxSets-len(of(id))+1]++
+		at[maxSets-len(member.of(id))+1]++
 	}
 	for i := 1; i < len(at); i++ {
 		at[i] += at[i-1]
 	}
 	byCount := make([]int32, rs.nIDs)
 	for id := range rs.nIDs {
-		k := maxSets - len(of(id))
+		k := maxSets - len(member.of(id))
 		byCount[at[k]] = id
 		at[k]++
 	}
@@ -1373,7 +1476,7 @@ func (rs *ruleset) compileCands(nonLetter []int32) {
 	}
 	nSets := int32(0)
 	for _, id := range byCount {
-		for _, si := range of(id) {
+		for _, si := range member.of(id) {
 			if num[si] < 0 {
 				num[si] = nSets
 				nSets++
@@ -1392,7 +1495,6 @@ func (rs *ruleset) compileCands(nonLetter []int32) {
 	rs.ids = make([]idInfo, rs.nIDs)
 	rs.cands, rs.needs, rs.needs2 = make([]cand, 0, nCands), make([]int32, 0, nCands), make([]int32, 0, nCands)
 	rs.setMasks = make([]setMask, 0, len(member.flat)) // at most one per membership
-	var words []int32                                  // scratch: the key words of an id's sets
 	for id := range rs.nIDs {
 		in := &rs.ids[id]
 		in.cand0 = int32(len(rs.cands))
@@ -1403,7 +1505,7 @@ func (rs *ruleset) compileCands(nonLetter []int32) {
 			case maskEN:
 				in.candE = int32(len(rs.cands))
 			}
-			for _, pi := range index(id) {
+			for _, pi := range first.of(id) {
 				p := &rs.patterns[pi]
 				r := &rs.rules[p.rule]
 				if r.langMask != group {
@@ -1433,20 +1535,23 @@ func (rs *ruleset) compileCands(nonLetter []int32) {
 			}
 		}
 		in.cand1 = int32(len(rs.cands))
+		// One mask a key word, by increasing word: each set's bit is
+		// ORed into its word's mask, which is added, kept in order, the
+		// first time (an id is in a few sets).
 		in.mask0 = int32(len(rs.setMasks))
-		words = words[:0]
-		for _, si := range of(id) {
-			words = append(words, rs.setBase/64+num[si]/64)
-		}
-		slices.Sort(words)
-		for _, w := range slices.Compact(words) {
-			m := setMask{w: w}
-			for _, si := range of(id) {
-				if rs.setBase/64+num[si]/64 == w {
-					m.m |= 1 << (num[si] % 64)
-				}
+		for _, si := range member.of(id) {
+			k := num[si] // >= 0
+			w, bit := rs.setBase/64+k>>6, uint64(1)<<(k&63)
+			ms := rs.setMasks[in.mask0:]
+			j := len(ms)
+			for j > 0 && ms[j-1].w > w {
+				j--
 			}
-			rs.setMasks = append(rs.setMasks, m)
+			if j > 0 && ms[j-1].w == w {
+				ms[j-1].m |= bit
+				continue
+			}
+			rs.setMasks = slices.Insert(rs.setMasks, int(in.mask0)+j, setMask{w: w, m: bit})
 		}
 		in.mask1 = int32(len(rs.setMasks))
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -48,7 +49,12 @@ type Form struct {
 //go:embed report.html.tmpl
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+// htmlTemplate parses the page's template the first time a report is
+// rendered, not at start-up: most commands of the binary (classify,
+// the daemon until someone asks for a report) never render one.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Parse(htmlSource))
+})
 
 type htmlRow struct {
 	Grouped                       bool
@@ -168,7 +174,7 @@ func (r Report) RenderPage(w io.Writer, p Page) error {
 		}
 	}
 	var b bytes.Buffer
-	if err := htmlTemplate.Execute(&b, d); err != nil {
+	if err := htmlTemplate().Execute(&b, d); err != nil {
 		return err
 	}
 	_, err := w.Write(b.Bytes())
