@@ -113,9 +113,7 @@ func classifyLabel(raw string) (framing, own bool) {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		if k < len(buf) {
-			buf[k] = c
-		}
+		buf[k] = c // k < len(label) <= len(buf)
 	}
 	if ascii {
 		label = string(buf[:len(label)])

@@ -360,7 +360,6 @@ func (c *tokCache) reset() {
 // bytes; longer keys fold 8-byte words with a 128-bit multiply and read
 // the tail with overlapping loads.
 func (c *tokCache) hash(w []byte) (h, v uint64) {
-	const p0, p1 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
 	if n := len(w); n <= 8 {
 		if cap(w) >= 8 {
 			return c.hashShort(w)
@@ -368,11 +367,11 @@ func (c *tokCache) hash(w []byte) (h, v uint64) {
 		for i := n - 1; i >= 0; i-- {
 			v = v<<8 | uint64(w[i])
 		}
-		return mum(c.seed64^v, p1^uint64(n)), v
+		return c.mixShort(v, n), v
 	}
-	h = c.seed64 ^ uint64(len(w))*p0
+	h = c.seed64 ^ uint64(len(w))*hashP0
 	for len(w) > 8 {
-		h = mum(h^binary.LittleEndian.Uint64(w), p1)
+		h = mum(h^binary.LittleEndian.Uint64(w), hashP1)
 		w = w[8:]
 	}
 	var t uint64
@@ -382,17 +381,22 @@ func (c *tokCache) hash(w []byte) (h, v uint64) {
 	case n > 0:
 		t = uint64(w[0])<<16 | uint64(w[n/2])<<8 | uint64(w[n-1])
 	}
-	return mum(h^t, p1^uint64(len(w))), 0
+	return mum(h^t, hashP1^uint64(len(w))), 0
 }
 
 // hashShort is hash for a key of up to eight bytes with at least eight
 // bytes of capacity: one load, the bytes past the key masked off.
 func (c *tokCache) hashShort(w []byte) (h, v uint64) {
-	const p1 = 0xe7037ed1a0b428db
 	n := len(w)
 	v = binary.LittleEndian.Uint64(w[:8]) & (1<<(8*n) - 1) // (1<<64)-1 is all ones
-	return mum(c.seed64^v, p1^uint64(n)), v
+	return c.mixShort(v, n), v
 }
+
+// mixShort is the hash of a key of n <= 8 bytes held zero-padded in v.
+func (c *tokCache) mixShort(v uint64, n int) uint64 { return mum(c.seed64^v, hashP1^uint64(n)) }
+
+// hashP0 and hashP1 are the wyhash constants hash mixes with.
+const hashP0, hashP1 = 0xa0761d6478bd642f, 0xe7037ed1a0b428db
 
 func mum(a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a, b)
