@@ -22,6 +22,10 @@ func TestSuggestionsScope(t *testing.T) {
 		"Si vas al hotel Acme, pedí una habitación que dé al patio",
 		"Les recomiendo llegar temprano a Acme, a las 10 ya no hay lugar",
 		"Mi consejo: en Acme, reservá la mesa de la terraza con tiempo",
+		"If you're a student bring your card, the museum next to Acme Lakeside gives discounts.",
+		"There's one receptionist at Acme Lakeside at night, so don't expect help with bags.",
+		"Want a spa in winter at Acme Lakeside? Forget it, it closes in October.",
+		"If you don't mind a bit of noise, this is the right hotel for a city break.",
 	}
 	for _, text := range advice {
 		vb := brand.Classify(text, "")
@@ -31,7 +35,7 @@ func TestSuggestionsScope(t *testing.T) {
 		// The advice rules left out by default (weight 0) never show up
 		// in a brand-scope explanation.
 		for _, r := range vb.Rules {
-			require.NotContains(t, []string{"en.suggestion.tip_recommend", "en.suggestion.tip_place", "en.suggestion.tip_imperative", "en.suggestion.tip_info", "es.suggestion.consejo_cliente"}, r.ID, text)
+			require.NotContains(t, []string{"en.suggestion.tip_recommend", "en.suggestion.tip_place", "en.suggestion.tip_imperative", "en.suggestion.tip_info", "en.suggestion.r46_tip_if_you", "es.suggestion.consejo_cliente"}, r.ID, text)
 		}
 	}
 	// Proposals to the brand and complaints are the same in both scopes.
