@@ -38,6 +38,21 @@ func TestSuggestionsScope(t *testing.T) {
 			require.NotContains(t, []string{"en.suggestion.tip_recommend", "en.suggestion.tip_place", "en.suggestion.tip_imperative", "en.suggestion.tip_info", "en.suggestion.r46_tip_if_you", "es.suggestion.consejo_cliente"}, r.ID, text)
 		}
 	}
+	// A post framed as a tip to other customers: its imperatives are no
+	// proposal to the brand by default; under "any" the framing is left
+	// out and the advice makes a suggestion.
+	for _, text := range []string{
+		"Tip for new Acme owners: book the first service online and ask for the free wash",
+		"Consejo para los que piden en Acme: pongan el piso y la puerta en las notas",
+	} {
+		vb := brand.Classify(text, "")
+		require.Equal(t, escucha.LabelOther, vb.Label, "brand scope: %q %v", text, vb.RuleIDs())
+		va := anyScope.Classify(text, "")
+		require.Equal(t, escucha.LabelSuggestion, va.Label, "any scope: %q %v", text, va.RuleIDs())
+		for _, r := range va.Rules {
+			require.NotContains(t, []string{"en.other.r46_tip_for_customers", "es.other.r46_consejo_clientes"}, r.ID, text)
+		}
+	}
 	// Proposals to the brand and complaints are the same in both scopes.
 	for _, c := range []*Classifier{brand, anyScope} {
 		requireLabels(t, c, escucha.LabelSuggestion, "@acme please add a dark mode to the app", "Acme deberían abrir los domingos")
@@ -64,8 +79,9 @@ func TestSuggestionsScopeOptions(t *testing.T) {
 	require.ErrorContains(t, err, `suggestions "everyone"`)
 }
 
-// A company's own advice rule: weight 0 leaves it out by default, and
-// "advice" is refused on a rule that is not a suggestion.
+// A company's own advice rule: weight 0 leaves it out by default, an
+// advice framing of class other counts only by default, and "advice" is
+// refused on a rule that is neither.
 func TestCustomAdviceRule(t *testing.T) {
 	path := rulesFile(t, "rules:\n  - id: acme.tip.parking\n    lang: en\n    class: suggestion\n    weight: 0\n    advice: true\n    explain: parking tip\n    patterns: [\"park ..2 behind\"]\n")
 	text := "Park behind the Acme store, it's free after 6"
@@ -80,7 +96,14 @@ func TestCustomAdviceRule(t *testing.T) {
 		}
 	}
 
+	framing := rulesFile(t, "rules:\n  - id: acme.tip.framing\n    lang: en\n    class: other\n    weight: 2\n    advice: true\n    explain: a tip for shoppers\n    patterns: [\"shoppers ..0 tip\"]\n")
+	text = "Shoppers tip: park behind the Acme store"
+	v = newC(t, Options{RulesFile: framing}).Classify(text, "en")
+	require.True(t, hasRule(v, "acme.tip.framing"), v.RuleIDs())
+	v = newC(t, Options{RulesFile: framing, Suggestions: SuggestionsAny}).Classify(text, "en")
+	require.False(t, hasRule(v, "acme.tip.framing"), v.RuleIDs())
+
 	bad := rulesFile(t, "rules:\n  - id: acme.tip.bad\n    class: complaint\n    advice: true\n    explain: x\n    patterns: [hola]\n")
 	_, err := New(Options{RulesFile: bad})
-	require.ErrorContains(t, err, `:2: rule "acme.tip.bad": advice: only suggestion rules`)
+	require.ErrorContains(t, err, `:2: rule "acme.tip.bad": advice: only suggestion rules (advice to other customers) and other rules`)
 }

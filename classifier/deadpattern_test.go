@@ -48,11 +48,20 @@ func synthesize(src, filler string) (string, bool) {
 // pattern and requires the pattern's rule to match it, covering the
 // synthesized words, with the real matcher in the rule's language.
 func TestEveryPatternCanMatch(t *testing.T) {
-	rs, err := compile(Options{Suggestions: SuggestionsAny}) // every rule, the advice rules of weight 0 too
-	require.NoError(t, err)
-	ruleIdx := map[string]int32{}
-	for i, r := range rs.rules {
-		ruleIdx[r.id] = int32(i)
+	// Under "any" every rule but the advice framings of class other (left
+	// out there) compiles, the advice rules of weight 0 too; those
+	// framings are checked under "brand".
+	type compiled struct {
+		rs  *ruleset
+		idx int32
+	}
+	ruleIdx := map[string]compiled{}
+	for _, scope := range []string{SuggestionsBrand, SuggestionsAny} {
+		rs, err := compile(Options{Suggestions: scope})
+		require.NoError(t, err)
+		for i, r := range rs.rules {
+			ruleIdx[r.id] = compiled{rs, int32(i)}
+		}
 	}
 	dead := map[string]int{}
 	for _, name := range []string{"rules/es.yaml", "rules/en.yaml"} {
@@ -79,7 +88,9 @@ func TestEveryPatternCanMatch(t *testing.T) {
 						text += " ?"
 						extra = 1
 					}
-					if msg := matchesWhole(rs, ruleIdx[s.ID], text, lang, extra); msg != "" {
+					c, ok := ruleIdx[s.ID]
+					require.True(t, ok, "rule %q compiles in no scope", s.ID)
+					if msg := matchesWhole(c.rs, c.idx, text, lang, extra); msg != "" {
 						fails = append(fails, fmt.Sprintf("%q: %s", text, msg))
 					}
 				}

@@ -352,6 +352,9 @@ type ruleSpec struct {
 	// classifier.suggestions "brand" (the default) it counts with its
 	// weight as written, and a weight of 0 leaves it out; under "any" its
 	// weight is at least adviceWeight, so it makes a suggestion alone.
+	// On an other rule it marks a post framed as such advice ("Tip for
+	// new owners:", "PSA for anyone…"): it counts under "brand" and is
+	// left out under "any".
 	Advice bool `yaml:"advice"`
 	// Kin: the rule names the author's family or friends ("my dad", "mi
 	// abuela", "mi roomie"). A short quotation after such a hit in the same
@@ -876,10 +879,17 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 		return fail(fmt.Errorf("weight %v: want a number from -5 to 5", r.weight))
 	}
 	if s.Advice {
-		if cls != clsSuggestion {
-			return fail(errors.New("advice: only suggestion rules tell advice to other customers"))
-		}
 		switch {
+		case cls == clsOther:
+			// A post framed as advice to other customers ("Tip for new
+			// owners:", "Consejo para los que…"): under "brand" the framing
+			// says its imperatives are not proposals to the brand; under
+			// "any" advice is a suggestion, so the framing is left out.
+			if b.anyAdvice {
+				return nil
+			}
+		case cls != clsSuggestion:
+			return fail(errors.New("advice: only suggestion rules (advice to other customers) and other rules (a post framed as such advice) take it"))
 		case b.anyAdvice:
 			r.weight = max(r.weight, adviceWeight)
 		case r.weight == 0:
