@@ -1294,11 +1294,21 @@ func (rs *ruleset) servedPraise(d *doc, contrast int) bool {
 
 // byeBefore reports whether the word right before the brand's name at
 // token i takes leave of it ("Chau Lunabus", "Adiós, Gasora", "cancelling
-// brincabox", "bye @acme").
+// brincabox", "bye @acme"), or the two words do ("never again @acme",
+// "nunca más Rovena").
 func byeBefore(d *doc, i int32) bool {
-	switch wordBefore(d, i, true) {
+	switch w := wordBefore(d, i, true); w {
 	case "chau", "chao", "adios", "bye", "goodbye", "farewell", "cancelling", "canceling", "ditching", "unsubscribing", "quitting":
 		return true
+	case "again", "mas": // "never again @brand", "nunca más Rovena"
+		j := i - 1
+		if j >= 0 && d.toks[j].kind == kPunct {
+			j-- // the comma wordBefore skipped
+		}
+		switch wordBefore(d, j, false) {
+		case "never", "nunca", "jamas":
+			return true
+		}
 	}
 	return false
 }

@@ -182,7 +182,10 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 		"Me paso a Rivalia. Adiós, Acme",
 		// Taking leave of the brand by name.
 		"Cancelling Acme. Two years of the quarterly plan and the pests are still here",
-		"Subieron el pasaje y ahora pasa cada 45 min. Chau Acme")
+		"Subieron el pasaje y ahora pasa cada 45 min. Chau Acme",
+		// "never again" / "nunca más" right before the brand takes leave of it.
+		"Lease ends in March and I'm going to a Rivalia. Three visits for the same rattle. Never again @acme",
+		"Después de este circo con la garantía me compro un Rivalia. Nunca más Acme")
 	requireLabels(t, c, escucha.LabelOther,
 		"Switching to @acme from Rivalia next month, can't wait",
 		// A negated move leaves the competitor: its grievances stay its own.
