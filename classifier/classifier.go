@@ -1297,7 +1297,7 @@ func (rs *ruleset) servedPraise(d *doc, contrast int) bool {
 // brincabox", "bye @acme"), or the two words do ("never again @acme",
 // "nunca más Rovena").
 func byeBefore(d *doc, i int32) bool {
-	switch w := wordBefore(d, i, true); w {
+	switch wordBefore(d, i, true) {
 	case "chau", "chao", "adios", "bye", "goodbye", "farewell", "cancelling", "canceling", "ditching", "unsubscribing", "quitting":
 		return true
 	case "again", "mas": // "never again @brand", "nunca más Rovena"
