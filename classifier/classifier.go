@@ -335,6 +335,9 @@ func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
 	}
 	if l < 0 {
 		es, en := 2*n[langES]+suf[langES], 2*n[langEN]+suf[langEN]
+		if es > en && es-en <= 4 {
+			es -= 2 * milesAfterNumber(d) // "312 mi / 221 mi": miles, not "mi"
+		}
 		switch {
 		case es > en:
 			l = langES
@@ -356,6 +359,19 @@ func (rs *ruleset) detect(d *doc, lang string) (int, uint8) {
 		mask |= 1 << o // code-switched: run both languages' rules
 	}
 	return l, mask
+}
+
+// milesAfterNumber counts the words "mi" right after a number ("range
+// shown: 312 mi"): miles in English, not the Spanish stop word "mi" that
+// the language guess counted.
+func milesAfterNumber(d *doc) int {
+	c := 0
+	for i := 1; i < len(d.toks); i++ {
+		if t := &d.toks[i]; t.kind == kWord && t.ne-t.ns == 2 && d.buf[t.ns] == 'm' && d.buf[t.ns+1] == 'i' && d.toks[i-1].kind == kNum {
+			c++
+		}
+	}
+	return c
 }
 
 // Word endings that are frequent in one language and rare in the other,

@@ -399,6 +399,13 @@ func (rs *ruleset) detectRef(d *doc, lang string) (int, uint8) {
 	}
 	if l < 0 {
 		es, en := 2*n[langES]+suf[langES], 2*n[langEN]+suf[langEN]
+		if es > en && es-en <= 4 {
+			for i := 1; i < len(d.toks); i++ { // "312 mi": miles
+				if d.toks[i].kind == kWord && string(d.buf[d.toks[i].ns:d.toks[i].ne]) == "mi" && d.toks[i-1].kind == kNum {
+					es -= 2
+				}
+			}
+		}
 		switch {
 		case es > en:
 			l = langES
