@@ -1317,11 +1317,7 @@ func byeBefore(d *doc, i int32) bool {
 	case "chau", "chao", "adios", "bye", "goodbye", "farewell", "cancelling", "canceling", "ditching", "unsubscribing", "quitting":
 		return true
 	case "again", "mas": // "never again @brand", "nunca más Rovena"
-		j := i - 1
-		if j >= 0 && d.toks[j].kind == kPunct {
-			j-- // the comma wordBefore skipped
-		}
-		switch wordBefore(d, j, false) {
+		switch wordBefore(d, wordIndexBefore(d, i, true), false) {
 		case "never", "nunca", "jamas":
 			return true
 		}
@@ -1333,14 +1329,23 @@ func byeBefore(d *doc, i int32) bool {
 // when skipComma is set, or "" when no word is there ("switching from
 // @brand": the brand is left, not joined).
 func wordBefore(d *doc, i int32, skipComma bool) string {
+	j := wordIndexBefore(d, i, skipComma)
+	if j < 0 {
+		return ""
+	}
+	return string(d.buf[d.toks[j].ns:d.toks[j].ne])
+}
+
+// wordIndexBefore returns the index of the word wordBefore reads, or -1.
+func wordIndexBefore(d *doc, i int32, skipComma bool) int32 {
 	j := i - 1
 	if skipComma && j >= 0 && d.toks[j].kind == kPunct && string(d.buf[d.toks[j].ns:d.toks[j].ne]) == "," {
 		j--
 	}
 	if j < 0 || d.toks[j].kind != kWord {
-		return ""
+		return -1
 	}
-	return string(d.buf[d.toks[j].ns:d.toks[j].ne])
+	return j
 }
 
 // afterJoining reports whether the move to the brand that starts at
