@@ -1121,10 +1121,19 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 
 	// Tie-break: a concrete grievance next to a proposal is a complaint,
 	// unless the post leads with the proposal and the grievance is weak
-	// (below 2.4): then the pain is the proposal's reason (the label
-	// rules' "built around the proposal").
-	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 2.4 && rs.proposalLeads(d)) {
+	// (below 2.4), or moderate (below 4.5) and told of people in general
+	// ("¿Y si abrieran los sábados? Mucha gente curra de lunes a
+	// viernes"): then the pain is the proposal's reason (the label rules'
+	// "built around the proposal").
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 4.5 && rs.proposalLeads(d) && (sc < 2.4 || generalPain(d))) {
 		ss *= 0.6
+	}
+	// A grievance the author calls minor ("Not a big deal, but the PDF is
+	// only in Spanish now. Would be nice to have the English one back") is
+	// balanced against the fix it asks for, and balanced is a complaint
+	// (the label rules' own example) unless the proposal leads.
+	if minor && sc >= 1 && ss >= sc && !rs.proposalLeads(d) {
+		ss = sc * 0.9
 	}
 	so += otherPrior[l]
 	label := escucha.LabelOther
@@ -1462,6 +1471,24 @@ func (rs *ruleset) proposalLeads(d *doc) bool {
 		}
 	}
 	return true
+}
+
+// generalPain reports whether the post speaks of people in general
+// ("mucha gente", "la mayoría", "people", "owners"): a pain told as
+// theirs is the reason for a proposal, not the author's own failure.
+func generalPain(d *doc) bool {
+	for i := range d.toks {
+		t := &d.toks[i]
+		if t.kind != kWord {
+			continue
+		}
+		switch string(d.buf[t.ns:t.ne]) {
+		case "gente", "mayoria", "muchos", "muchas", "quienes", "usuarios", "clientes", "duenos", "familias",
+			"people", "everyone", "everybody", "users", "customers", "owners", "families":
+			return true
+		}
+	}
+	return false
 }
 
 // pastWord reports whether w is a common irregular English past form.

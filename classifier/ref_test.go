@@ -1006,8 +1006,11 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	// unless the post leads with the proposal and the grievance is weak
 	// (below 2.4): then the pain is the proposal's reason (the label
 	// rules' "built around the proposal").
-	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 2.4 && rs.proposalLeads(d)) {
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 4.5 && rs.proposalLeads(d) && (sc < 2.4 || generalPainRef(d))) {
 		ss *= 0.6
+	}
+	if minor && sc >= 1 && ss >= sc && !rs.proposalLeads(d) {
+		ss = sc * 0.9
 	}
 	so += otherPrior[l]
 	label := escucha.LabelOther
@@ -1321,6 +1324,20 @@ func (rs *ruleset) leadsIntoRef(d *doc, starts []int32, end int32, l int) bool {
 
 // wordAtRef is token j's text when it is a word, "" otherwise (or out of
 // range).
+// generalPainRef is generalPain with a set.
+func generalPainRef(d *doc) bool {
+	general := map[string]bool{}
+	for _, w := range strings.Fields("gente mayoria muchos muchas quienes usuarios clientes duenos familias people everyone everybody users customers owners families") {
+		general[w] = true
+	}
+	for i := range d.toks {
+		if d.toks[i].kind == kWord && general[wordAtRef(d, int32(i))] {
+			return true
+		}
+	}
+	return false
+}
+
 func wordAtRef(d *doc, j int32) string {
 	if j < 0 || d.toks[j].kind != kWord {
 		return ""
