@@ -1462,6 +1462,11 @@ func (rs *ruleset) proposalLeads(d *doc) bool {
 		if firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 			return false
 		}
+		// A sentence that opens with a past verb has dropped its "I"
+		// ("Found someone's burrito under the seat").
+		if w := d.buf[t.ns:t.ne]; d.toks[i-1].flags&fSentEnd != 0 && (len(w) > 3 && string(w[len(w)-2:]) == "ed" || pastWord(string(w))) {
+			return false
+		}
 		if w := string(d.buf[t.ns:t.ne]); (w == "i" || w == "we") && i+1 < len(d.toks) {
 			n := &d.toks[i+1]
 			nw := d.buf[n.ns:n.ne]
