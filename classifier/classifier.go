@@ -1050,7 +1050,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	if lr := ld.sig[sigLeaves]; leavesRival && rs.rules[lr].weight > 0 {
 		w := rs.rules[lr].weight
 		acc[accComplaint] += w
-		rs.addFired(d, lr, w, nil)
+		apply(lr, w, nil) // a signal: counts towards nothing, but its severity ("cancel or leave": high) does
 	}
 	sc, ss, so, praise, sarcasm := acc[accComplaint], acc[accSuggestion], acc[accOther], acc[accPraise], acc[accSarcasm]
 	// Irony: praise next to a grievance or an irony marker is a complaint.

@@ -186,6 +186,15 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 		// "never again" / "nunca más" right before the brand takes leave of it.
 		"Lease ends in March and I'm going to a Rivalia. Three visits for the same rattle. Never again @acme",
 		"Después de este circo con la garantía me compro un Rivalia. Nunca más Acme")
+	// Leaving is "cancel or leave" in the label rules: high, whatever the
+	// grievance's own severity.
+	for _, text := range []string{
+		"Me paso a Rivalia, @acme. Tres meses con el router parpadeando es más de lo que aguanto",
+		"Been with @acme for 9 years. Moving to Rivalia on Monday",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.SeverityHigh, v.Severity, "%s: %v", text, v.RuleIDs())
+	}
 	requireLabels(t, c, escucha.LabelOther,
 		"Switching to @acme from Rivalia next month, can't wait",
 		// A negated move leaves the competitor: its grievances stay its own.

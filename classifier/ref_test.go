@@ -933,7 +933,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	if lr, ok := ld.signals["leaves"]; ok && leavesRival && rs.rules[lr].weight > 0 {
 		sc += rs.rules[lr].weight
-		rs.addFiredRef(d, lr, rs.rules[lr].weight, nil)
+		apply(lr, rs.rules[lr].weight, nil)
 	}
 	// Irony: praise next to a grievance or an irony marker is a complaint.
 	if sarcasm > 0 {
