@@ -1125,14 +1125,14 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// ("¿Y si abrieran los sábados? Mucha gente curra de lunes a
 	// viernes"): then the pain is the proposal's reason (the label rules'
 	// "built around the proposal").
-	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 4.5 && rs.proposalLeads(d) && (sc < 2.4 || generalPain(d))) {
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 4.5 && rs.proposalLeads(d, l) && (sc < 2.4 || generalPain(d))) {
 		ss *= 0.6
 	}
 	// A grievance the author calls minor ("Not a big deal, but the PDF is
 	// only in Spanish now. Would be nice to have the English one back") is
 	// balanced against the fix it asks for, and balanced is a complaint
 	// (the label rules' own example) unless the proposal leads.
-	if minor && sc >= 1 && ss >= sc && !rs.proposalLeads(d) {
+	if minor && sc >= 1 && ss >= sc && !rs.proposalLeads(d, l) {
 		ss = sc * 0.9
 	}
 	so += otherPrior[l]
@@ -1431,7 +1431,7 @@ func (rs *ruleset) inEntity(d *doc, i int32) bool {
 // comes before its first complaint hit: a post built around a proposal
 // whose pain is given as the reason ("Brioza should do half loaves. I
 // live alone, a whole sourdough goes stale") is a suggestion.
-func (rs *ruleset) proposalLeads(d *doc) bool {
+func (rs *ruleset) proposalLeads(d *doc, l int) bool {
 	firstS, firstC := int32(-1), int32(-1)
 	for _, h := range d.hits {
 		switch rs.rules[h.rule].class {
@@ -1462,9 +1462,9 @@ func (rs *ruleset) proposalLeads(d *doc) bool {
 		if firstPersonPast(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 			return false
 		}
-		// A sentence that opens with a past verb has dropped its "I"
-		// ("Found someone's burrito under the seat").
-		if w := d.buf[t.ns:t.ne]; d.toks[i-1].flags&fSentEnd != 0 && (len(w) > 3 && string(w[len(w)-2:]) == "ed" || pastWord(string(w))) {
+		// An English sentence that opens with a past verb has dropped its
+		// "I" ("Found someone's burrito under the seat").
+		if w := d.buf[t.ns:t.ne]; l == langEN && d.toks[i-1].flags&fSentEnd != 0 && (len(w) > 3 && string(w[len(w)-2:]) == "ed" || pastWord(string(w))) {
 			return false
 		}
 		if w := string(d.buf[t.ns:t.ne]); (w == "i" || w == "we") && i+1 < len(d.toks) {

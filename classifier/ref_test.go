@@ -1006,10 +1006,10 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	// unless the post leads with the proposal and the grievance is weak
 	// (below 2.4): then the pain is the proposal's reason (the label
 	// rules' "built around the proposal").
-	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 4.5 && rs.proposalLeads(d) && (sc < 2.4 || generalPainRef(d))) {
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 4.5 && rs.proposalLeads(d, l) && (sc < 2.4 || generalPainRef(d))) {
 		ss *= 0.6
 	}
-	if minor && sc >= 1 && ss >= sc && !rs.proposalLeads(d) {
+	if minor && sc >= 1 && ss >= sc && !rs.proposalLeads(d, l) {
 		ss = sc * 0.9
 	}
 	so += otherPrior[l]
