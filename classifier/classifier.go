@@ -700,9 +700,11 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			dest := false
 			for _, h := range d.hits {
 				if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 {
-					// "never going back to Mueblarte" leaves it, not for it.
+					// "never going back to Mueblarte" leaves it, not for it;
+					// so does "switched from Cestaria to @brand".
 					_, neg := rs.negated(d, int(h.start), l)
-					dest = !neg
+					from := c > h.start && fromWord(wordBefore(d, c, false))
+					dest = !neg && !from
 					break
 				}
 			}
@@ -1495,6 +1497,10 @@ func generalPain(d *doc) bool {
 	}
 	return false
 }
+
+// fromWord reports whether w, said right before a competitor's name,
+// makes it the one left ("switched from Cestaria", "me cambié de Orbix").
+func fromWord(w string) bool { return w == "from" || w == "de" || w == "desde" }
 
 // pastWord reports whether w is a common irregular English past form.
 func pastWord(w string) bool {

@@ -197,6 +197,9 @@ func TestCompetitorAndReportedSpeech(t *testing.T) {
 	}
 	requireLabels(t, c, escucha.LabelOther,
 		"Switching to @acme from Rivalia next month, can't wait",
+		// "from <rival>" names the one left, not the destination.
+		"Switched from Rivalia to @acme last month. Night and day. Rivalia 'lost' my bags constantly, Acme hasn't missed once",
+		"Me cambié de Rivalia a @acme en marzo. Rivalia me cobraba de más cada mes, Acme nunca",
 		// A negated move leaves the competitor: its grievances stay its own.
 		"Rivalia took 6 months and lost a drawer. Acme did mine in 5 weeks. Never going back to Rivalia",
 		"Rivalia me tuvo tres semanas sin luz. Con Acme ni un corte. No vuelvo a Rivalia",

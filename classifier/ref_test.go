@@ -590,7 +590,11 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		for _, h := range d.hits {
 			if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 {
 				_, neg := rs.negatedRef(d, int(h.start), l)
-				dest = !neg
+				before := ""
+				if c > 0 {
+					before = wordAtRef(d, c-1)
+				}
+				dest = !neg && !(c > h.start && (before == "from" || before == "de" || before == "desde"))
 				break
 			}
 		}
