@@ -1127,14 +1127,25 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// ("¿Y si abrieran los sábados? Mucha gente curra de lunes a
 	// viernes"): then the pain is the proposal's reason (the label rules'
 	// "built around the proposal").
-	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 4.5 && rs.proposalLeads(d, l) && (sc < 2.4 || generalPain(d))) {
+	// leads is proposalLeads, asked at most once (0 unknown, 1 no, 2 yes).
+	var leadsMemo uint8
+	leads := func() bool {
+		if leadsMemo == 0 {
+			leadsMemo = 1
+			if rs.proposalLeads(d, l) {
+				leadsMemo = 2
+			}
+		}
+		return leadsMemo == 2
+	}
+	if sc >= 1 && ss > 0 && sc >= 0.7*ss && !(sc < 4.5 && leads() && (sc < 2.4 || generalPain(d))) {
 		ss *= 0.6
 	}
 	// A grievance the author calls minor ("Not a big deal, but the PDF is
 	// only in Spanish now. Would be nice to have the English one back") is
 	// balanced against the fix it asks for, and balanced is a complaint
 	// (the label rules' own example) unless the proposal leads.
-	if minor && sc >= 1 && ss >= sc && !rs.proposalLeads(d, l) {
+	if minor && sc >= 1 && ss >= sc && !leads() {
 		ss = sc * 0.9
 	}
 	so += otherPrior[l]
