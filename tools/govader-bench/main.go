@@ -4,6 +4,7 @@
 // file. It is its own module so govader never enters escucha's go.mod.
 //
 //	go run . gen -n 200000 -o /tmp/posts.jsonl
+//	go run . gen -n 200000 -from '../../classifier/testdata/blind2[23]/*/*.jsonl' -o /tmp/real.jsonl
 //	GOMAXPROCS=1 go run . govader -in /tmp/posts.jsonl
 //	GOMAXPROCS=1 go run . escucha -in /tmp/posts.jsonl -workers 1
 //	go run . escucha -in /tmp/posts.jsonl -workers 2
@@ -20,6 +21,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -44,6 +46,7 @@ func run() int {
 	workers := fs.Int("workers", 1, "escucha workers")
 	prof := fs.String("cpuprofile", "", "write a CPU profile")
 	data := fs.String("data", "", "labelled JSON Lines (id, text, label) for eval")
+	from := fs.String("from", "", "gen: take the texts of these JSON Lines files (a glob) instead of the built-in templates")
 	_ = fs.Parse(os.Args[2:])
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -57,7 +60,11 @@ func run() int {
 	var err error
 	switch os.Args[1] {
 	case "gen":
-		err = gen(*n, *out)
+		if *from != "" {
+			err = genFrom(*n, *from, *out)
+		} else {
+			err = gen(*n, *out)
+		}
 	case "govader":
 		err = timed("govader", *in, *out, func(r io.Reader, w io.Writer) error { return vader(r, w) })
 	case "escucha":
@@ -208,8 +215,56 @@ var (
 	tails = []string{"", " #MalServicio", " https://t.co/x1y2z3", " 🙏", " xq??", " pls", " jajaja", " smh"}
 )
 
-// gen writes n synthetic posts.
+// gen writes n synthetic posts. They are short (67 bytes on average)
+// and made of few distinct words (about 20,000 distinct texts), so every
+// cache stays warm: genFrom gives posts closer to real ones.
 func gen(n int, out string) error {
+	rng := rand.New(rand.NewPCG(1, 2))
+	return writePosts(out, n, func(int) string {
+		body := bodies[rng.IntN(len(bodies))]
+		if strings.Contains(body, "%d") {
+			body = fmt.Sprintf(body, 2+rng.IntN(40))
+		}
+		return strings.TrimSpace(openers[rng.IntN(len(openers))] + " " + body + tails[rng.IntN(len(tails))])
+	})
+}
+
+// genFrom writes n posts taken, in a fixed shuffled order and again from
+// the start when they run out, from the "text" fields of the JSON Lines
+// files matching pattern: for example the written brand mentions of the
+// classifier's blind sets (about 23,000 texts of 121 bytes on average).
+func genFrom(n int, pattern, out string) error {
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		return fmt.Errorf("gen -from %q: %w", pattern, err)
+	}
+	var texts []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("gen -from: %w", err)
+		}
+		for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var p post
+			if err := json.Unmarshal([]byte(line), &p); err != nil {
+				return fmt.Errorf("gen -from: %s line %d: %w", f, i+1, err)
+			}
+			if p.Text != "" {
+				texts = append(texts, p.Text)
+			}
+		}
+	}
+	if len(texts) == 0 {
+		return fmt.Errorf("gen -from %q: no texts", pattern)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	rng.Shuffle(len(texts), func(i, j int) { texts[i], texts[j] = texts[j], texts[i] })
+	return writePosts(out, n, func(i int) string { return texts[i%len(texts)] })
+}
+
+// writePosts writes n posts with ids p000000… and the texts text(i) to
+// out (standard output when empty).
+func writePosts(out string, n int, text func(int) string) error {
 	var w io.Writer = os.Stdout
 	if out != "" {
 		f, err := os.Create(out)
@@ -220,18 +275,11 @@ func gen(n int, out string) error {
 		w = f
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	defer bw.Flush()
-	rng := rand.New(rand.NewPCG(1, 2))
 	enc := json.NewEncoder(bw)
 	for i := range n {
-		body := bodies[rng.IntN(len(bodies))]
-		if strings.Contains(body, "%d") {
-			body = fmt.Sprintf(body, 2+rng.IntN(40))
-		}
-		text := strings.TrimSpace(openers[rng.IntN(len(openers))] + " " + body + tails[rng.IntN(len(tails))])
-		if err := enc.Encode(post{ID: fmt.Sprintf("p%06d", i), Text: text}); err != nil {
+		if err := enc.Encode(post{ID: fmt.Sprintf("p%06d", i), Text: text(i)}); err != nil {
 			return err
 		}
 	}
-	return nil
+	return bw.Flush()
 }
