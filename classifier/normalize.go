@@ -756,7 +756,33 @@ func (d *doc) number(i int) int {
 	ns := len(d.buf)
 	d.buf = append(d.buf, s[i:j]...)
 	d.addTok(ns, i, j, kind, 0)
+	// An hours unit written onto the number ("2h", "1h20", "3H"): the
+	// word "hrs", which both languages expand ("horas", "hours"), unless
+	// the number is a time of day ("a las 22h", "at 18h"), which becomes
+	// one time token. A lone "h" elsewhere ("plan H") stays a letter.
+	if kind == kNum && j < len(s) && s[j]|0x20 == 'h' && (j+1 == len(s) || s[j+1] < utf8.RuneSelf && (asciiWord[s[j+1]] == 0 || isDigit(s[j+1]))) {
+		if n := len(d.toks); n >= 2 && clockWord(d.buf[d.toks[n-2].ns:d.toks[n-2].ne]) {
+			t := &d.toks[n-1]
+			t.kind, t.oe = kTime, int32(j+1)
+			return j + 1
+		}
+		ns = len(d.buf)
+		d.buf = append(d.buf, "hrs"...)
+		d.words++
+		d.addTok(ns, j, j+1, kWord, 0)
+		j++
+	}
 	return j
+}
+
+// clockWord reports whether a folded word puts the number after it at a
+// time of day: "a las 22h", "desde la 1h", "at 18h".
+func clockWord(w []byte) bool {
+	switch string(w) {
+	case "las", "la", "at":
+		return true
+	}
+	return false
 }
 
 // punct reads one punctuation mark (runs of the same mark become one

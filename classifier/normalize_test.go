@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/escucha/escucha"
 )
 
 // norms tokenizes text (with language expansion) and returns the folded tokens.
@@ -49,6 +51,31 @@ func TestLineBreakAfterSentenceEnd(t *testing.T) {
 	require.Equal(t, []string{"monday", ".", "its", "thursday", "."}, norms(t, "Monday.\nIt's Thursday.", "en"))
 	require.Equal(t, []string{"monday", ".", "its", "thursday"}, norms(t, "Monday\n\n\nIt's Thursday", "en"))
 	require.Equal(t, []string{"ok", "!", "yes"}, norms(t, "ok!\nyes", "en"))
+}
+
+// TestNormalizeHoursUnit: an "h" written onto a number is hours ("Llevo
+// 2h en la cola", "1h20", "on hold 3H"), unless the number is a time of
+// day ("a las 22h"); a lone "h" stays a letter.
+func TestNormalizeHoursUnit(t *testing.T) {
+	require.Equal(t, []string{"llevo", "2", "horas", "en", "la", "cola"}, norms(t, "Llevo 2h en la cola", "es"))
+	require.Equal(t, []string{"tardo", "1", "horas", "50", "en", "cargar"}, norms(t, "Tardó 1h50 en cargar", "es"))
+	require.Equal(t, []string{"on", "hold", "3", "hours", "!"}, norms(t, "on hold 3H!", "en"))
+	require.Equal(t, []string{"a", "las", "22", "y", "nada"}, norms(t, "a las 22h y nada", "es"))
+	require.Equal(t, []string{"plan", "h", "2", "hd"}, norms(t, "plan H 2HD", "en"))
+	c := newC(t, Options{})
+	for _, text := range []string{"Llevo 1h20 en la cola de @rodanza y solo dos personas atendiendo", "been on hold for 2h with @acme"} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%s: %v", text, v.Rules)
+	}
+	d := new(doc)
+	rs := c.rs.Load()
+	rs.normalize(d, "Le escribí a las 22h y a las 22:40 ya funcionaba", "es")
+	for i := range d.toks {
+		if string(d.norm(i)) == "22" {
+			require.Equal(t, kTime, d.toks[i].kind, "a las 22h is a time of day")
+			require.Equal(t, "22h", d.text[d.toks[i].os:d.toks[i].oe])
+		}
+	}
 }
 
 func TestNormalizeHashtagsHandlesURLs(t *testing.T) {

@@ -290,7 +290,27 @@ func (d *doc) numberRef(i int) int {
 	ns := len(d.buf)
 	d.buf = append(d.buf, s[i:j]...)
 	d.addTokRef(ns, i, j, kind, 0)
-	return j
+	// "2h", "1h20": hours; "a las 22h", "at 18h": a time of day.
+	if kind != kNum || j >= len(s) || s[j] != 'h' && s[j] != 'H' {
+		return j
+	}
+	if j+1 < len(s) {
+		if c := s[j+1]; c >= utf8.RuneSelf || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			return j
+		}
+	}
+	if n := len(d.toks); n >= 2 {
+		if prev := string(d.buf[d.toks[n-2].ns:d.toks[n-2].ne]); prev == "las" || prev == "la" || prev == "at" {
+			d.toks[n-1].kind = kTime
+			d.toks[n-1].oe = int32(j + 1)
+			return j + 1
+		}
+	}
+	ns = len(d.buf)
+	d.buf = append(d.buf, "hrs"...)
+	d.words++
+	d.addTokRef(ns, j, j+1, kWord, 0)
+	return j + 1
 }
 
 func (d *doc) punctRef(i int) int {
