@@ -146,6 +146,23 @@ func TestBrandNameReadsAsHandle(t *testing.T) {
 		"without a company file, Acme is just a word")
 }
 
+// TestBrandAsReliefOfABadDay: "lo único que me salvó el día fue…", "the
+// only good thing today: my @brand order…" make the brand, named after
+// it, the relief of a bad day; the grievance told before it is someone
+// else's. "Lo único que funcionó fue el cobro de @acme" is irony about
+// the brand and stays a complaint.
+func TestBrandAsReliefOfABadDay(t *testing.T) {
+	c := newC(t, Options{Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
+	requireLabels(t, c, escucha.LabelOther,
+		"Me cancelaron el vuelo y lo único que me salvó el día fue que @acme me devolvió el coche sin recargo",
+		"Huelga de metro y dos horas andando. Lo único bueno del día: el café de Acme seguía abierto",
+		"Otra vez el tren parado en Atocha 😤 lo único que salió bien hoy fue la entrega de @acme",
+		"Trains cancelled all morning. The only good thing today: my @acme order turned up early")
+	requireLabels(t, c, escucha.LabelComplaint,
+		"Lo único que funcionó fue el cobro de @acme, lo demás un desastre",
+		"Lo único que he recibido de @acme es una respuesta automática. Tres semanas esperando")
+}
+
 func TestCompetitorAndReportedSpeech(t *testing.T) {
 	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
 	v := c.Classify("Rivalia me cobró dos veces y no me devuelven el dinero. Mañana me paso a @acme", "es")
