@@ -962,6 +962,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		}
 	}
 	// Rules that depend on the rest of the post.
+	sevWait := false // a severity-only rule waits for a grievance
 	for _, dl := range later {
 		r := &rs.rules[dl.rule]
 		switch r.when {
@@ -969,6 +970,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			continue // below
 		case whenGrievance:
 			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK && !linesOK {
+				if r.class == clsSeverity && r.weight == 0 {
+					sevWait = true // a level only: it may still apply, below
+				}
 				continue
 			}
 		case whenCEOGrievance:
@@ -1170,6 +1174,17 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	}
 	res.label = label
 	res.score = d.scores.score(second-best, third-best)
+	// A post that is a complaint only by what was counted after the rules
+	// that wait for a grievance (weak cues, cue words, irony, the
+	// evidence above) still has one: the severity-only rules that waited
+	// for it ("I want the $19.99 back": money lost, high) give its level.
+	if label == escucha.LabelComplaint && sevWait {
+		for _, dl := range later {
+			if r := &rs.rules[dl.rule]; r.when == whenGrievance && r.class == clsSeverity && r.weight == 0 && !rs.firedRule(d, dl.rule) {
+				apply(dl.rule, 0, dl.hits)
+			}
+		}
+	}
 	if label == escucha.LabelComplaint {
 		switch {
 		case sevRank >= rankHigh && !(minor && !hardHigh):
@@ -1194,6 +1209,16 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	res.fired = d.fired
 	d.later = later[:0]
 	return res
+}
+
+// firedRule reports whether rule ri is already in d's verdict.
+func (rs *ruleset) firedRule(d *doc, ri int32) bool {
+	for _, f := range d.fired {
+		if f.rule == ri {
+			return true
+		}
+	}
+	return false
 }
 
 func (rs *ruleset) addFired(d *doc, ri int32, w float64, hs []hit) {

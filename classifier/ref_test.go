@@ -869,6 +869,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		}
 	}
 	// Rules that depend on the rest of the post.
+	var waiting []deferred // severity-only rules that wait for a grievance
 	for _, dl := range later[:nLater] {
 		r := &rs.rules[dl.rule]
 		switch r.when {
@@ -876,6 +877,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			continue // below
 		case whenGrievance:
 			if sc < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK && !linesOK {
+				if r.class == clsSeverity && r.weight == 0 {
+					waiting = append(waiting, dl)
+				}
 				continue
 			}
 		case whenCEOGrievance:
@@ -1078,6 +1082,13 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	}
 	res.label = label
 	res.score = round3(1 / (1 + math.Exp(second-best) + math.Exp(third-best)))
+	if label == escucha.LabelComplaint {
+		for _, dl := range waiting {
+			if !slices.ContainsFunc(d.fired, func(f fired) bool { return f.rule == dl.rule }) {
+				apply(dl.rule, 0, dl.hits)
+			}
+		}
+	}
 	if label == escucha.LabelComplaint {
 		switch {
 		case sev.Rank() >= escucha.SeverityHigh.Rank() && !(minor && !hardHigh):
