@@ -694,6 +694,11 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// right before its name, not negated) is where the author goes, not
 	// who failed them: the grievances told around it are the brand's.
 	leavesRival := byeBrand // the author leaves the brand: by name, or for a named competitor
+	// The leaving matches that land on the competitor gone to ("moving
+	// to @rivalferries"): they tell of leaving the brand, not of joining
+	// it, so what they count for joining it does not count.
+	var toRivalBuf [4]hit
+	toRival := toRivalBuf[:0]
 	if len(compAt) > 0 && rs.hasLeaves {
 		n := 0
 		for i, c := range compAt {
@@ -708,7 +713,13 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 					break
 				}
 			}
-			if !dest {
+			if dest {
+				for _, h := range d.hits {
+					if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 && len(toRival) < cap(toRival) {
+						toRival = append(toRival, h)
+					}
+				}
+			} else {
 				compAt[n], compSent[n] = c, compSent[i]
 				n++
 			}
@@ -829,6 +840,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 			w := r.weight
 			if r.class == clsPraise && rs.overlapsNonPraise(d, g) {
 				continue // "genial" inside "sería genial que…" is not praise
+			}
+			if r.leaves && len(toRival) > 0 && slices.Contains(toRival, g) {
+				continue // "me paso a @rival" joins the rival, not the brand
 			}
 			if r.negatable {
 				if j, ok := rs.negated(d, int(g.start), l); ok {

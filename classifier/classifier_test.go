@@ -163,6 +163,22 @@ func TestBrandAsReliefOfABadDay(t *testing.T) {
 		"Lo único que he recibido de @acme es una respuesta automática. Tres semanas esperando")
 }
 
+// TestCompetitorHandles: a competitor named in the company file is also
+// known by the handle people write for it (@pontoferries,
+// @ponto_ferries), so a grievance tagged to it is its own, and moving to
+// it leaves the brand.
+func TestCompetitorHandles(t *testing.T) {
+	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Ponto Ferries, Islaexpress]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
+	requireLabels(t, c, escucha.LabelOther,
+		"@pontoferries charged me twice AGAIN. Never had that at @acme in 3 years",
+		"@ponto_ferries cancelled my crossing again, luckily @acme had a seat at 7")
+	requireLabels(t, c, escucha.LabelComplaint,
+		"That's it. 11 years commuting with @acme and I'm moving to @pontoferries from Monday. Never again.",
+		"Se acabó. 8 años con el bono de @acme y me paso a @islaexpress. Nunca más.")
+	v := c.Classify("Se acabó. 8 años con el bono de @acme y me paso a @islaexpress. Nunca más.", "es")
+	require.Equal(t, escucha.SeverityHigh, v.Severity, v.RuleIDs())
+}
+
 func TestCompetitorAndReportedSpeech(t *testing.T) {
 	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
 	v := c.Classify("Rivalia me cobró dos veces y no me devuelven el dinero. Mañana me paso a @acme", "es")

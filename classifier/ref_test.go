@@ -605,6 +605,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	// A competitor named where a leaving match ends is where the author
 	// goes: not the owner of the grievances.
 	keep, nComp := 0, len(compAt)
+	var toRival []hit // leaving matches that land on the competitor gone to
 	for i, c := range compAt {
 		dest := false
 		for _, h := range d.hits {
@@ -616,6 +617,13 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 				}
 				dest = !neg && !(c > h.start && (before == "from" || before == "de" || before == "desde"))
 				break
+			}
+		}
+		if dest {
+			for _, h := range d.hits {
+				if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 && len(toRival) < 4 {
+					toRival = append(toRival, h)
+				}
 			}
 		}
 		if !dest {
@@ -722,6 +730,9 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 			w := r.weight
 			if r.class == clsPraise && rs.overlapsNonPraiseRef(d, g) {
 				continue // "genial" inside "sería genial que…" is not praise
+			}
+			if r.leaves && slices.Contains(toRival, g) {
+				continue
 			}
 			if r.negatable {
 				if j, ok := rs.negatedRef(d, int(g.start), l); ok {

@@ -1081,6 +1081,37 @@ func isLetters(w string) bool {
 	return true
 }
 
+// nameHandles returns the @handles people write for names given
+// without one: the name's words joined, and joined by "_" when there
+// are several ("Ponto Ferries": @pontoferries, @ponto_ferries). A
+// competitor tagged by handle ("me paso a @islaexpress") is the
+// competitor, not an account the author moves to.
+func (b *builder) nameHandles(names []string) []string {
+	var out []string
+	for _, n := range names {
+		ws := b.foldTokens(strings.TrimSpace(n))
+		if len(ws) == 0 || len(strings.Join(ws, "")) < 3 {
+			continue
+		}
+		ok := true
+		for _, w := range ws {
+			for i := 0; i < len(w); i++ {
+				if !isHandleByte(w[i]) {
+					ok = false
+				}
+			}
+		}
+		if !ok {
+			continue
+		}
+		out = append(out, "@"+strings.Join(ws, ""))
+		if len(ws) > 1 {
+			out = append(out, "@"+strings.Join(ws, "_"))
+		}
+	}
+	return out
+}
+
 func handlesOf(hs []string) []string {
 	out := make([]string, 0, len(hs))
 	for _, h := range hs {
@@ -1323,6 +1354,7 @@ func (b *builder) compile(opts Options) (*ruleset, error) {
 		brandNames = append(append(append(brandNames, f.Brand.Names...), f.Products...), handlesOf(f.Brand.Handles)...)
 		ceoNames = append(append(ceoNames, f.CEO.Names...), handlesOf(f.CEO.Handles)...)
 		competitors = append(competitors, f.Competitors...)
+		competitors = append(competitors, b.nameHandles(f.Competitors)...)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
