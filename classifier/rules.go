@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -1090,21 +1091,14 @@ func (b *builder) nameHandles(names []string) []string {
 	var out []string
 	for _, n := range names {
 		ws := b.foldTokens(strings.TrimSpace(n))
-		if len(ws) == 0 || len(strings.Join(ws, "")) < 3 {
+		joined := strings.Join(ws, "")
+		if len(joined) < 3 {
 			continue
 		}
-		ok := true
-		for _, w := range ws {
-			for i := 0; i < len(w); i++ {
-				if !isHandleByte(w[i]) {
-					ok = false
-				}
-			}
+		if strings.IndexFunc(joined, func(r rune) bool { return r >= utf8.RuneSelf || !isHandleByte(byte(r)) }) >= 0 {
+			continue // a handle has only ASCII letters, digits and "_"
 		}
-		if !ok {
-			continue
-		}
-		out = append(out, "@"+strings.Join(ws, ""))
+		out = append(out, "@"+joined)
 		if len(ws) > 1 {
 			out = append(out, "@"+strings.Join(ws, "_"))
 		}
