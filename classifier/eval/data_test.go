@@ -3,6 +3,7 @@ package eval
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -95,4 +96,42 @@ func TestContainsSuggestion(t *testing.T) {
 	require.Equal(t, 1, r.ByLang["all"]["other"].TP)
 	require.True(t, Presets()["semeval-b-trial"].ContainsSuggestion)
 	require.False(t, Presets()["dev"].ContainsSuggestion)
+}
+
+// TestScoreHighSeverity: the report counts "high or critical" on the true
+// complaints found as the exec routes (min_severity: high) see it, and
+// prints the line; the counts are checked against the classifier's own
+// verdicts, post by post.
+func TestScoreHighSeverity(t *testing.T) {
+	c, err := classifier.New(classifier.Options{})
+	require.NoError(t, err)
+	ex := []Example{
+		{ID: "1", Lang: "es", Label: "complaint", Severity: "high", Text: "Me cobraron dos veces la cuota y no me devuelven el dinero @acme"},
+		{ID: "2", Lang: "es", Label: "complaint", Severity: "critical", Text: "Si @acme no me devuelve el dinero esta semana voy a la OMIC y a la prensa"},
+		{ID: "3", Lang: "en", Label: "complaint", Severity: "medium", Text: "@acme the app crashed again during checkout, third time this week"},
+		{ID: "4", Lang: "en", Label: "complaint", Severity: "high", Text: "Stranded at the airport at 2am, @acme cancelled my car and nobody answers"},
+		{ID: "5", Lang: "en", Label: "other", Text: "Loving the new @acme app, so fast"},
+	}
+	var want Counts
+	for _, e := range ex {
+		v := c.Classify(e.Text, e.Lang)
+		if e.Label != "complaint" || v.Label != "complaint" {
+			continue
+		}
+		w, g := e.Severity == "high" || e.Severity == "critical", v.Severity == "high" || v.Severity == "critical"
+		switch {
+		case w && g:
+			want.TP++
+		case w:
+			want.FN++
+		case g:
+			want.FP++
+		}
+	}
+	r := Score(c, Spec{Name: "high"}, ex, 0)
+	require.Equal(t, want, r.HighSev)
+	require.Positive(t, r.HighSev.TP, "the examples must exercise the count")
+	var out strings.Builder
+	require.NoError(t, r.Print(&out))
+	require.Contains(t, out.String(), "severity high or critical")
 }

@@ -365,6 +365,9 @@ type Report struct {
 	Correct map[string]int
 	// Severity agreement on true complaints predicted as complaints.
 	SevN, SevExact, SevWithinOne int
+	// HighSev counts "high or critical" on those same complaints: the
+	// level an alert route with min_severity: high lets through.
+	HighSev Counts
 	// CEO detection counts, when the data has them.
 	CEO Counts
 	// Errors are some misclassified examples, for inspection.
@@ -471,6 +474,15 @@ func Score(c *classifier.Classifier, s Spec, ex []Example, keepErrors int) *Repo
 			if d >= -1 && d <= 1 {
 				r.SevWithinOne++
 			}
+			high := sevRank("high")
+			switch want, got := sevRank(e.Severity) >= high, sevRank(string(v.Severity)) >= high; {
+			case want && got:
+				r.HighSev.TP++
+			case want:
+				r.HighSev.FN++
+			case got:
+				r.HighSev.FP++
+			}
 		}
 		if e.CEO != nil {
 			switch {
@@ -501,6 +513,8 @@ func (r *Report) Print(w io.Writer) error {
 	if r.SevN > 0 {
 		fmt.Fprintf(bw, "severity (true complaints found): exact %.3f, within one level %.3f, n %d\n",
 			ratio(r.SevExact, r.SevN), ratio(r.SevWithinOne, r.SevN), r.SevN)
+		fmt.Fprintf(bw, "severity high or critical (what a min_severity: high route sends): P %.3f R %.3f F1 %.3f\n",
+			r.HighSev.P(), r.HighSev.R(), r.HighSev.F1())
 	}
 	if r.CEO.TP+r.CEO.FN+r.CEO.FP > 0 {
 		fmt.Fprintf(bw, "ceo: P %.3f R %.3f F1 %.3f\n", r.CEO.P(), r.CEO.R(), r.CEO.F1())
