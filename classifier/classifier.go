@@ -615,9 +615,10 @@ var accOf = [...]uint8{
 // deferred is a rule with a "when" condition, waiting in decide until the
 // rest of the post is counted.
 type deferred struct {
-	rule int32
-	w    float64
-	hits []hit
+	rule  int32
+	w     float64
+	hits  []hit
+	waits bool // a severity-only rule skipped for want of a grievance (see sevWait)
 }
 
 // maxDeferred bounds the rules with a "when" condition a post counts.
@@ -977,7 +978,8 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	}
 	// Rules that depend on the rest of the post.
 	sevWait := false // a severity-only rule waits for a grievance
-	for _, dl := range later {
+	for k := range later {
+		dl := &later[k]
 		r := &rs.rules[dl.rule]
 		switch r.when {
 		case whenAlone:
@@ -985,7 +987,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		case whenGrievance:
 			if acc[accComplaint] < 0.5 && !quoteOK && !echoOK && !timesOK && !labelsOK && !linesOK {
 				if r.class == clsSeverity && r.weight == 0 {
-					sevWait = true // a level only: it may still apply, below
+					dl.waits, sevWait = true, true // a level only: it may still apply, below
 				}
 				continue
 			}
@@ -1194,7 +1196,7 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// for it ("I want the $19.99 back": money lost, high) give its level.
 	if label == escucha.LabelComplaint && sevWait {
 		for _, dl := range later {
-			if r := &rs.rules[dl.rule]; r.when == whenGrievance && r.class == clsSeverity && r.weight == 0 && !rs.firedRule(d, dl.rule) {
+			if dl.waits {
 				apply(dl.rule, 0, dl.hits)
 			}
 		}
@@ -1223,16 +1225,6 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	res.fired = d.fired
 	d.later = later[:0]
 	return res
-}
-
-// firedRule reports whether rule ri is already in d's verdict.
-func (rs *ruleset) firedRule(d *doc, ri int32) bool {
-	for _, f := range d.fired {
-		if f.rule == ri {
-			return true
-		}
-	}
-	return false
 }
 
 func (rs *ruleset) addFired(d *doc, ri int32, w float64, hs []hit) {

@@ -434,6 +434,7 @@ func Score(c *classifier.Classifier, s Spec, ex []Example, keepErrors int) *Repo
 		return classes[len(classes)-1]
 	}
 	sevRank := func(s string) int { return escucha.Severity(s).Rank() }
+	highRank := escucha.SeverityHigh.Rank()
 	for _, e := range ex {
 		v := c.Classify(e.Text, e.Lang)
 		lang := e.Lang
@@ -474,8 +475,7 @@ func Score(c *classifier.Classifier, s Spec, ex []Example, keepErrors int) *Repo
 			if d >= -1 && d <= 1 {
 				r.SevWithinOne++
 			}
-			high := sevRank("high")
-			switch want, got := sevRank(e.Severity) >= high, sevRank(string(v.Severity)) >= high; {
+			switch want, got := sevRank(e.Severity) >= highRank, sevRank(string(v.Severity)) >= highRank; {
 			case want && got:
 				r.HighSev.TP++
 			case want:
