@@ -399,8 +399,66 @@ func hasSuffix(w []byte, endings []string) int {
 // A word replaced by one word with as many ids ("xq" -> "porque") is
 // replaced in place; the first other replacement rebuilds the token
 // arrays from there (expandFrom). Either way the new words' folded bytes
-// are appended to d.buf in token order.
+// are appended to d.buf in token order. Then, in Spanish, a "porque"
+// that opens a question is read as "por qué" (splitWhy).
 func (rs *ruleset) expand(d *doc, l int) {
+	rs.expandAbbrev(d, l)
+	if l == langES {
+		rs.splitWhy(d)
+	}
+}
+
+// whyWords are the words a "porque" that opens a question stands for.
+var whyWords = []string{"por", "que"}
+
+// splitWhy reads a Spanish "porque" (or "xq", "pq", "porq"… expanded to
+// it) that opens a negative question as "por qué": "¿Porque no ponen wifi
+// en los trenes?", "@acme xq no abren los domingos?" — how the question
+// is often written in posts.
+func (rs *ruleset) splitWhy(d *doc) {
+	if rs.whyID < 0 || !present(d.keys, rs.whyID) {
+		return
+	}
+	for i := range d.toks {
+		if rs.whyAt(d, i) {
+			rs.expandFrom(d, langES, i, true)
+			return
+		}
+	}
+}
+
+// whyAt reports whether token i is "porque" before a negation at the
+// start of a question: first in its sentence (after any @handles), the
+// next word a negator ("¿porque no…?", "¿xq nadie contesta?"), in a
+// sentence that "¿" opens or "?" closes. Other such questions may mean
+// "because": "¿Porque somos negros?".
+func (rs *ruleset) whyAt(d *doc, i int) bool {
+	t := &d.toks[i]
+	if t.kind != kWord || d.ents[t.ent].vid != rs.whyID || i+1 == len(d.toks) || d.tbits[i+1]&(bNeg<<langES) == 0 {
+		return false
+	}
+	j := i - 1
+	for j >= 0 && d.toks[j].kind == kHandle {
+		j--
+	}
+	if j >= 0 {
+		if d.toks[j].flags&fSentEnd == 0 {
+			return false
+		}
+		if d.opensQuestion(&d.toks[j]) {
+			return true
+		}
+	}
+	for k := i + 1; k < len(d.toks); k++ {
+		if u := &d.toks[k]; u.flags&fSentEnd != 0 {
+			return d.buf[u.ns] == '?'
+		}
+	}
+	return false
+}
+
+// expandAbbrev is expand's replacement of abbreviations and variants.
+func (rs *ruleset) expandAbbrev(d *doc, l int) {
 	ab := rs.langs[l].abbrev
 	if len(ab) == 0 || d.abbrev&(1<<l) == 0 { // lookup saw every word
 		return
@@ -420,7 +478,7 @@ func (rs *ruleset) expand(d *doc, l int) {
 			}
 			if len(rep) != 1 {
 				d.ents[t.ent].rep[l] = -1
-				rs.expandFrom(d, l, i)
+				rs.expandFrom(d, l, i, false)
 				return
 			}
 			w := rep[0]
@@ -430,7 +488,7 @@ func (rs *ruleset) expand(d *doc, l int) {
 			d.ents[t.ent].rep[l] = r
 		}
 		if r < 0 {
-			rs.expandFrom(d, l, i)
+			rs.expandFrom(d, l, i, false)
 			return
 		}
 		w, k := d.reps[r-1].w, d.reps[r-1].k
@@ -440,7 +498,7 @@ func (rs *ruleset) expand(d *doc, l int) {
 			n++
 		}
 		if n != d.idAt[i+1]-d.idAt[i] {
-			rs.expandFrom(d, l, i)
+			rs.expandFrom(d, l, i, false)
 			return
 		}
 		ns := len(d.buf)
@@ -481,8 +539,10 @@ func (rs *ruleset) markNew(d *doc, e *tokEntry) {
 }
 
 // expandFrom rebuilds the token arrays for replacements from token i0
-// on (the tokens before it are final).
-func (rs *ruleset) expandFrom(d *doc, l int, i0 int) {
+// on (the tokens before it are final): the abbreviations not yet
+// replaced and, when why is set, the "porque" that opens a question
+// (whyAt).
+func (rs *ruleset) expandFrom(d *doc, l int, i0 int, why bool) {
 	ab := rs.langs[l].abbrev
 	toks := append(d.tmp[:0], d.toks[:i0]...)
 	ids := append(d.ids2[:0], d.ids[:d.idAt[i0]]...)
@@ -490,29 +550,34 @@ func (rs *ruleset) expandFrom(d *doc, l int, i0 int) {
 	tbits := append(d.tbits2[:0], d.tbits[:i0]...)
 	for i := i0; i < len(d.toks); i++ {
 		t := d.toks[i]
-		if t.kind == kWord && d.ents[t.ent].abbrev&(1<<l) != 0 {
-			if rep, ok := ab[string(d.norm(i))]; ok {
-				for _, w := range rep {
-					ns := len(d.buf)
-					d.buf = append(d.buf, w...)
-					nt := token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded}
-					d.buf = append(d.buf, ' ')
-					nt.ent = rs.entry(d, d.buf[nt.ns:nt.ne])
-					idAt = append(idAt, int32(len(ids)))
-					var b uint8
-					if nt.flags&fCaps != 0 { // stamped with the word it replaces
-						ids = append(ids, idCaps)
-						b |= rs.idBits[idCaps]
-					}
-					e := &d.ents[nt.ent]
-					ids = append(ids, d.cids[e.ids0:e.pre1]...)
-					b |= e.bitsW
-					rs.markNew(d, e)
-					tbits = append(tbits, b)
-					toks = append(toks, nt)
+		var rep []string
+		ok := why && rs.whyAt(d, i)
+		if ok {
+			rep = whyWords
+		} else if t.kind == kWord && t.flags&fExpanded == 0 && d.ents[t.ent].abbrev&(1<<l) != 0 {
+			rep, ok = ab[string(d.norm(i))]
+		}
+		if ok {
+			for _, w := range rep {
+				ns := len(d.buf)
+				d.buf = append(d.buf, w...)
+				nt := token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded}
+				d.buf = append(d.buf, ' ')
+				nt.ent = rs.entry(d, d.buf[nt.ns:nt.ne])
+				idAt = append(idAt, int32(len(ids)))
+				var b uint8
+				if nt.flags&fCaps != 0 { // stamped with the word it replaces
+					ids = append(ids, idCaps)
+					b |= rs.idBits[idCaps]
 				}
-				continue
+				e := &d.ents[nt.ent]
+				ids = append(ids, d.cids[e.ids0:e.pre1]...)
+				b |= e.bitsW
+				rs.markNew(d, e)
+				tbits = append(tbits, b)
+				toks = append(toks, nt)
 			}
+			continue
 		}
 		idAt = append(idAt, int32(len(ids)))
 		ids = append(ids, d.ids[d.idAt[i]:d.idAt[i+1]]...)

@@ -179,6 +179,23 @@ func TestCompetitorHandles(t *testing.T) {
 	require.Equal(t, escucha.SeverityHigh, v.Severity, v.RuleIDs())
 }
 
+// TestWhyQuestionsAsWritten: "¿Porque no…?" and "xq no…?" are how posts
+// write "¿por qué no…?", and a question opened by "¿" needs no "?".
+func TestWhyQuestionsAsWritten(t *testing.T) {
+	c := newC(t, Options{})
+	requireLabels(t, c, escucha.LabelSuggestion,
+		"¿Porque no ponen la foto del repartidor en el seguimiento? Daría tranquilidad @acme",
+		"xq no abren los domingos @acme?? la mitad trabajamos entre semana",
+		"@acme porque no hacen un plan familiar?",
+		"¿Por qué no ponen wifi en los trenes de @acme")
+	requireLabels(t, c, escucha.LabelComplaint, "¿xq no me devuelven el dinero? llevo 3 semanas esperando @acme")
+	// "because" where it is one: not a question, or not before a negator.
+	v := c.Classify("No voy más a @acme porque no abren los domingos.", "es")
+	require.NotContains(t, v.RuleIDs(), "es.suggestion.por_que_no_directo")
+	v = c.Classify("En la tienda de @acme el guardia nos siguió y solo nos revisó a nosotros. ¿Porque somos negros?", "es")
+	require.Equal(t, escucha.SeverityCritical, v.Severity, v.RuleIDs())
+}
+
 func TestCompetitorAndReportedSpeech(t *testing.T) {
 	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
 	v := c.Classify("Rivalia me cobró dos veces y no me devuelven el dinero. Mañana me paso a @acme", "es")

@@ -658,10 +658,17 @@ func (d *doc) inQuestion(s, e int) bool {
 	for j := s - 1; j >= 0; j-- {
 		t := &d.toks[j]
 		if t.flags&fSentEnd != 0 {
-			return d.buf[t.ns] == '?' && t.os+1 == t.oe && d.text[t.os] != '?' // "¿" opens the question
+			return d.opensQuestion(t) // "¿" opens the question
 		}
 	}
 	return false
+}
+
+// opensQuestion reports whether punctuation token t ends in "¿": the
+// sentence after it is a question even when no "?" closes it ("¿Por qué
+// no ponen wifi en los trenes").
+func (d *doc) opensQuestion(t *token) bool {
+	return d.buf[t.ns] == '?' && t.oe-t.os >= 2 && d.text[t.oe-2] == 0xC2 && d.text[t.oe-1] == 0xBF
 }
 
 // firstPersonVerb reports whether a word tells the post in the first

@@ -31,6 +31,9 @@ func (rs *ruleset) runRef(d *doc, text, lang string, index [][]int32) result {
 	l, mask := rs.detectRef(d, lang)
 	d.lang = l
 	rs.expandRef(d, l)
+	if l == langES {
+		rs.splitWhyRef(d)
+	}
 	rs.lookupRef(d)
 	rs.matchRef(d, mask, index)
 	var cues []hit
@@ -491,6 +494,54 @@ func (rs *ruleset) expandRef(d *doc, l int) {
 		d.tmp = append(d.tmp, t)
 	}
 	d.toks, d.tmp = d.tmp, d.toks
+}
+
+// splitWhyRef replaces each "porque" before a Spanish negator that opens
+// a question (first in its sentence but for @handles, the sentence opened
+// by "¿" or closed by "?") with "por" "que".
+func (rs *ruleset) splitWhyRef(d *doc) {
+	var out []token
+	for i, t := range d.toks {
+		if t.kind == kWord && string(d.norm(i)) == "porque" && i+1 < len(d.toks) && rs.negatorRef(d, i+1) && d.questionStartRef(i) {
+			for _, w := range []string{"por", "que"} {
+				ns := len(d.buf)
+				d.buf = append(d.buf, w...)
+				out = append(out, token{ns: int32(ns), ne: int32(len(d.buf)), os: t.os, oe: t.oe, kind: kWord, flags: t.flags | fExpanded, ent: -1})
+				d.buf = append(d.buf, ' ')
+			}
+			continue
+		}
+		out = append(out, t)
+	}
+	d.toks = out
+}
+
+// negatorRef reports whether token i is a Spanish negator.
+func (rs *ruleset) negatorRef(d *doc, i int) bool {
+	id, ok := rs.vocab[string(d.norm(i))]
+	return ok && d.toks[i].kind == kWord && rs.negator[id]&(1<<langES) != 0
+}
+
+func (d *doc) questionStartRef(i int) bool {
+	prev := -1
+	for j := i - 1; j >= 0; j-- {
+		if d.toks[j].kind != kHandle {
+			prev = j
+			break
+		}
+	}
+	if prev >= 0 && d.toks[prev].flags&fSentEnd == 0 {
+		return false
+	}
+	if prev >= 0 && strings.HasSuffix(d.text[d.toks[prev].os:d.toks[prev].oe], "¿") {
+		return true
+	}
+	for k := i + 1; k < len(d.toks); k++ {
+		if d.toks[k].flags&fSentEnd != 0 {
+			return d.buf[d.toks[k].ns] == '?'
+		}
+	}
+	return false
 }
 
 func (rs *ruleset) negatedRef(d *doc, i int, l int) (int, bool) {
@@ -1289,7 +1340,7 @@ func (d *doc) inQuestionRef(s, e int) bool {
 	for j := s - 1; j >= 0; j-- {
 		t := &d.toks[j]
 		if t.flags&fSentEnd != 0 {
-			return d.buf[t.ns] == '?' && t.os+1 == t.oe && d.text[t.os] != '?' // "¿" opens the question
+			return d.buf[t.ns] == '?' && strings.HasSuffix(d.text[t.os:t.oe], "¿") // "¿" opens the question
 		}
 	}
 	return false

@@ -243,6 +243,9 @@ type ruleset struct {
 	// such as "switching to <handle>" take the account for the brand.
 	nameIDs map[int32]bool
 	hasEnt  bool
+	// whyID is the vocabulary id of the Spanish "porque" (-1 if none),
+	// read as "por qué" when it opens a question (splitWhy).
+	whyID int32
 }
 
 // Special ids of token kinds.
@@ -1258,6 +1261,10 @@ func (b *builder) finish() *ruleset {
 		for _, id := range b.names {
 			rs.nameIDs[id] = true
 		}
+	}
+	rs.whyID = -1
+	if id, ok := rs.vocab["porque"]; ok {
+		rs.whyID = id
 	}
 	rs.idBits = make([]uint8, rs.nIDs)
 	for id := range rs.idBits {
