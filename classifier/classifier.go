@@ -619,7 +619,7 @@ func (d *doc) sentences() {
 			d.sentPers[sent] = 1
 			d.personal = true
 		}
-		if t.kind == kHandle || t.kind == kWord && !d.personal && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
+		if t.kind == kHandle && int32(i) >= d.lead || t.kind == kWord && !d.personal && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
 			d.personal = true
 		}
 		if t.flags&fSentEnd != 0 {
@@ -753,6 +753,10 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 				ceoHandle = true
 			}
 		}
+	}
+
+	if !d.personal && d.lead > 0 && rs.replyCounts(d) {
+		d.personal = true
 	}
 
 	// A competitor the author is leaving for ("me paso a Fuelmax",

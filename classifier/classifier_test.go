@@ -196,6 +196,21 @@ func TestWhyQuestionsAsWritten(t *testing.T) {
 	require.Equal(t, escucha.SeverityCritical, v.Severity, v.RuleIDs())
 }
 
+// TestReplyAddressees: the @handles a reply opens with are the people it
+// answers. They make the post the author's own only when the brand or its
+// CEO is among them, or when neither is named after them (they may be
+// the company's own accounts).
+func TestReplyAddressees(t *testing.T) {
+	c := newC(t, Options{Brand: config.Brand{Name: "Cestalia", Handles: []string{"cestalia"}}})
+	requireLabels(t, c, escucha.LabelOther,
+		"@juanp_92 @marta_rl Cestalia's app and website were down for about two hours on Tuesday evening in Spain and the UK. The company blamed an issue at its cloud provider.")
+	requireLabels(t, c, escucha.LabelSuggestion,
+		"@juanp_92 @marta_rl Propongo que Cestalia cubra la fisioterapia sin volante del médico de cabecera. Ahorraría un paso inútil a mucha gente")
+	requireLabels(t, c, escucha.LabelComplaint,
+		"@cestalia @marta_rl The app and website were down for about two hours on Tuesday evening. Blamed an issue at the cloud provider.",
+		"@cestalia_help the app and website were down for about two hours on Tuesday evening in Spain and the UK.")
+}
+
 func TestCompetitorAndReportedSpeech(t *testing.T) {
 	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
 	v := c.Classify("Rivalia me cobró dos veces y no me devuelven el dinero. Mañana me paso a @acme", "es")

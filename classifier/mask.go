@@ -143,7 +143,8 @@ func (rs *ruleset) insideEntity(d *doc, h hit) bool {
 
 // personalOutsideQuotes reports whether a first- or second-person word, a
 // rule that makes its sentence the author's (rule attribute person) or an
-// @handle lies outside the text's quotations (quoted tells).
+// @handle lies outside the text's quotations (quoted tells); the @handles
+// a reply opens with count as replyCounts says.
 func (rs *ruleset) personalOutsideQuotes(d *doc, quoted func(hit) bool) bool {
 	for _, h := range d.hits {
 		if rs.rules[h.rule].person && !quoted(h) {
@@ -152,7 +153,7 @@ func (rs *ruleset) personalOutsideQuotes(d *doc, quoted func(hit) bool) bool {
 	}
 	for i := range d.toks {
 		t := &d.toks[i]
-		p := t.kind == kHandle || t.kind == kWord && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne])
+		p := t.kind == kHandle && (int32(i) >= d.lead || rs.replyCounts(d)) || t.kind == kWord && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne])
 		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
 			p = p || rs.person[id] != 0
 		}
@@ -161,4 +162,24 @@ func (rs *ruleset) personalOutsideQuotes(d *doc, quoted func(hit) bool) bool {
 		}
 	}
 	return false
+}
+
+// replyCounts reports whether the @handles the text opens with (a reply's
+// addressees, doc.lead) make it the author's own: when one of them is the
+// brand's or the CEO's, or when the brand and the CEO are not named after
+// them (the handles may be the company's own accounts). "@juan @marta
+// Cestalia's app was down for two hours" is a comment to other people.
+func (rs *ruleset) replyCounts(d *doc) bool {
+	named := false
+	for _, h := range d.hits {
+		r := &rs.rules[h.rule]
+		if r.class != clsEntity || r.entity != entBrand && r.entity != entCEO {
+			continue
+		}
+		if h.start < d.lead {
+			return true
+		}
+		named = true
+	}
+	return !named
 }

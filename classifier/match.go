@@ -44,6 +44,10 @@ func (rs *ruleset) lookup(d *doc) {
 	sent := int32(0)
 	lastCon := [2]int32{-1, -1}
 	var guard uint64
+	lead := 0
+	for lead < nt && toks[lead].kind == kHandle {
+		lead++
+	}
 	// The cache entries first, in a loop of their own: the probes of
 	// different tokens do not depend on one another, so they overlap.
 	// A token of one byte (the table c.one) or of up to eight bytes found
@@ -89,7 +93,7 @@ func (rs *ruleset) lookup(d *doc) {
 				sp[0], ns = idURL, 1
 			case kHandle:
 				sp[0], ns = idHandle, 1
-				personal = true
+				personal = personal || i >= lead
 			case kEmoji:
 				sp[0], ns = idEmoji, 1
 			}
@@ -169,6 +173,7 @@ func (rs *ruleset) lookup(d *doc) {
 	d.personal, d.stops, d.endings, d.abbrev = personal, stops, endings, abbrev
 	d.lastCon = lastCon
 	d.guard = guard
+	d.lead = int32(lead)
 }
 
 // stampID marks id and the alternative sets it belongs to present and

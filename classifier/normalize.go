@@ -62,19 +62,23 @@ type doc struct {
 	tbits    []uint8
 	sent     []int32
 	sentPers []uint8
-	personal bool     // a first or second person word or an @handle
-	lastCon  [2]int32 // last contrast word of es, en before the last token, -1 if none
-	abbrev   uint8    // languages in which some word is an abbreviation
-	stops    [2]int   // stop words of one language only, es and en
-	endings  [2]int   // words with an ending (or accent) typical of es, en
-	guard    uint64   // OR of the tokens' guard bits (tokEntry.guard), set by lookup and expand
-	hits     []hit
-	cues     []hit // hits of cue rules, kept apart from hits by splitCues
-	entHit   bool  // some hit is of an entity rule (brand, CEO, competitor)
-	fired    []fired
-	spans    []span
-	qspans   []span // the text's quotations (quoteSpans), set by maskHits
-	ruleIDs  []string
+	personal bool // a first or second person word or an @handle (see lead)
+	// lead is the number of @handles the text opens with: a reply's
+	// addressees ("@juan @marta …"), which decide counts toward personal
+	// only as replyCounts says.
+	lead    int32
+	lastCon [2]int32 // last contrast word of es, en before the last token, -1 if none
+	abbrev  uint8    // languages in which some word is an abbreviation
+	stops   [2]int   // stop words of one language only, es and en
+	endings [2]int   // words with an ending (or accent) typical of es, en
+	guard   uint64   // OR of the tokens' guard bits (tokEntry.guard), set by lookup and expand
+	hits    []hit
+	cues    []hit // hits of cue rules, kept apart from hits by splitCues
+	entHit  bool  // some hit is of an entity rule (brand, CEO, competitor)
+	fired   []fired
+	spans   []span
+	qspans  []span // the text's quotations (quoteSpans), set by maskHits
+	ruleIDs []string
 	// Per-worker cache of what the rules know about each folded token, so
 	// a word costs one map probe (vocabulary, stop word, abbreviation and
 	// prefixes at once). It belongs to one ruleset (crs) and is cleared

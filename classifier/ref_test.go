@@ -1249,9 +1249,28 @@ func (rs *ruleset) personalRef(d *doc, l int) bool {
 			return true
 		}
 	}
+	// The @handles a reply opens with count when one is the brand's or the
+	// CEO's, or when neither is named after them.
+	lead := 0
+	for lead < len(d.toks) && d.toks[lead].kind == kHandle {
+		lead++
+	}
+	inLead, after := false, false
+	for _, h := range d.hits {
+		if e := rs.rules[h.rule].entity; rs.rules[h.rule].class == clsEntity && (e == entBrand || e == entCEO) {
+			if int(h.start) < lead {
+				inLead = true
+			} else {
+				after = true
+			}
+		}
+	}
+	if lead > 0 && (inLead || !after) {
+		return true
+	}
 	for i := range d.toks {
 		t := d.toks[i]
-		if t.kind == kHandle {
+		if t.kind == kHandle && i >= lead {
 			return true
 		}
 		if t.kind == kWord && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne]) {
