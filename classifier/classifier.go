@@ -1191,7 +1191,9 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 		evidence(nr, rs.rules[nr].weight, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
-	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
+	// Capitals count when some words are shouted, not when the whole post
+	// is written in them (a style, or a headline: it tells nothing).
+	if sc > 0 && (d.caps >= 2 && 2*d.caps <= d.words || d.elong > 0 || d.bangs > 0) {
 		sc += 0.3
 		rs.addFired(d, ld.sig[sigEmphasis], 0.3, nil)
 	}

@@ -211,6 +211,17 @@ func TestReplyAddressees(t *testing.T) {
 		"@cestalia_help the app and website were down for about two hours on Tuesday evening in Spain and the UK.")
 }
 
+// TestWholePostInCapitals: a post written all in capitals is a style or a
+// headline, not shouting: it does not add emphasis to a weak grievance.
+func TestWholePostInCapitals(t *testing.T) {
+	c := newC(t, Options{})
+	requireLabels(t, c, escucha.LabelOther,
+		"¿LA BATERÍA DE @ACME SE PUEDE LLEVAR SI TE MUDAS? ESTOY ALQUILANDO Y ME DA MIEDO INVERTIR",
+		"WHY DID THE EV CROSS THE ROAD? TO GET TO THE ACME ON THE OTHER SIDE, BECAUSE THE OTHER ONE WAS BROKEN 😂")
+	v := c.Classify("@acme charged me TWICE for the SAME order and nobody answers", "en")
+	require.Contains(t, v.RuleIDs(), "en.signal.emphasis")
+}
+
 func TestCompetitorAndReportedSpeech(t *testing.T) {
 	c := newC(t, Options{RulesFile: rulesFile(t, "competitors: [Rivalia]\n"), Brand: config.Brand{Name: "Acme", Handles: []string{"acme"}}})
 	v := c.Classify("Rivalia me cobró dos veces y no me devuelven el dinero. Mañana me paso a @acme", "es")

@@ -1080,7 +1080,7 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 		rs.addFiredRef(d, nr, w, nil)
 	}
 	// Emphasis (ALL CAPS, stretched letters, "!!!") strengthens a grievance.
-	if sc > 0 && (d.caps >= 2 || d.elong > 0 || d.bangs > 0) {
+	if sc > 0 && (d.caps >= 2 && 2*d.caps <= d.words || d.elong > 0 || d.bangs > 0) {
 		sc += 0.3
 		rs.addFiredRef(d, ld.signals["emphasis"], 0.3, nil)
 	}
