@@ -55,13 +55,14 @@ type builtinRule struct {
 	covers               bool // covers
 	served               bool // served
 	person               bool // person
+	also                 []string
 	patterns             []string
 }
 
 // spec returns the rule as addRule takes it; its pointers point into r.
 func (r *builtinRule) spec() ruleSpec {
 	s := ruleSpec{ID: r.id, Lang: r.lang, Class: r.class, Severity: r.severity, Explain: r.explain, Patterns: r.patterns,
-		Damp: r.damp, Signal: r.signal, Question: r.question, CEO: r.ceo, Start: r.start, End: r.end, When: r.when, YieldsToMinor: r.yields, LeavesForBrand: r.leaves, Relief: r.relief, Covers: r.covers, Served: r.served, Person: r.person, Advice: r.advice, Kin: r.kin}
+		Damp: r.damp, Signal: r.signal, Question: r.question, CEO: r.ceo, Start: r.start, End: r.end, When: r.when, YieldsToMinor: r.yields, LeavesForBrand: r.leaves, Relief: r.relief, Covers: r.covers, Served: r.served, Person: r.person, Advice: r.advice, Kin: r.kin, Also: r.also}
 	if r.hasWeight {
 		s.Weight = &r.weight
 	}
@@ -115,7 +116,7 @@ func parseLangFile(name string, data []byte) (*builtinFile, error) {
 			continue
 		}
 		r := builtinRule{line: n.Line, id: s.ID, lang: s.Lang, class: s.Class, severity: s.Severity, explain: s.Explain,
-			signal: s.Signal, when: s.When, damp: s.Damp, question: s.Question, ceo: s.CEO, start: s.Start, end: s.End, yields: s.YieldsToMinor, leaves: s.LeavesForBrand, relief: s.Relief, covers: s.Covers, served: s.Served, person: s.Person, advice: s.Advice, kin: s.Kin, patterns: s.Patterns}
+			signal: s.Signal, when: s.When, damp: s.Damp, question: s.Question, ceo: s.CEO, start: s.Start, end: s.End, yields: s.YieldsToMinor, leaves: s.LeavesForBrand, relief: s.Relief, covers: s.Covers, served: s.Served, person: s.Person, advice: s.Advice, kin: s.Kin, also: s.Also, patterns: s.Patterns}
 		if s.Weight != nil {
 			r.weight, r.hasWeight = *s.Weight, true
 		}

@@ -80,6 +80,9 @@ func genBuiltin(t *testing.T) []byte {
 				}
 			}
 			buf.WriteString(",\n")
+			if len(r.also) > 0 {
+				strs("also", r.also)
+			}
 			strs("patterns", r.patterns)
 			buf.WriteString("},\n")
 		}

@@ -298,6 +298,7 @@ func (rs *ruleset) run(d *doc, text, lang string) *result {
 	if rs.hasCues {
 		rs.splitCues(d)
 	}
+	rs.alsoHits(d)
 	rs.maskHits(d)
 	return rs.decide(d, l)
 }
@@ -1620,6 +1621,32 @@ func pastWord(w string) bool {
 	switch w {
 	case "was", "were", "got", "paid", "had", "went", "spent", "lost", "sat", "stood", "left", "came", "bought", "sent", "made", "took", "gave", "told", "found", "heard", "felt", "kept", "ran", "drove", "flew", "ate":
 		return true
+	}
+	return false
+}
+
+// alsoHits drops the hits of rules whose also words (rule key also) are
+// nowhere in the text.
+func (rs *ruleset) alsoHits(d *doc) {
+	if !rs.hasAlso {
+		return
+	}
+	n := 0
+	for _, h := range d.hits {
+		if a := rs.rules[h.rule].also; len(a) == 0 || d.holdsAny(a) {
+			d.hits[n] = h
+			n++
+		}
+	}
+	d.hits = d.hits[:n]
+}
+
+// holdsAny reports whether a token of the text carries one of ids.
+func (d *doc) holdsAny(ids []int32) bool {
+	for _, id := range d.ids {
+		if slices.Contains(ids, id) {
+			return true
+		}
 	}
 	return false
 }

@@ -179,6 +179,27 @@ func TestCompetitorHandles(t *testing.T) {
 	require.Equal(t, escucha.SeverityHigh, v.Severity, v.RuleIDs())
 }
 
+// TestMoneyNamedIsHigh: a complaint that names an amount and a charge, a
+// payment or a refund anywhere in it is money lost (high), as the label
+// rules say; the loss words alone, an amount alone, or "minor" are not.
+func TestMoneyNamedIsHigh(t *testing.T) {
+	c := newC(t, Options{})
+	for _, text := range []string{
+		"Got a $35 'late return fee' for a battery I dropped at the station at 8:02am. The receipt shows it. @acme reverse this please",
+		"So the 'free reservation' on @acme costs €3 now?? Found it on my bank statement, nobody told me",
+		"Me dijeron que el coche de sustitución iba incluido y ahora me facturan 180€ por 3 días. ¿¿Perdona?? @acme",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, text)
+		require.Equal(t, escucha.SeverityHigh, v.Severity, "%q %v", text, v.RuleIDs())
+	}
+	v := c.Classify("@acme the app logged me out today and support took ages to answer", "")
+	require.NotContains(t, v.RuleIDs(), "en.severity.r49_money_named") // "took" with no amount
+	v = c.Classify("No es grave, pero la factura de @acme ahora es un PDF de 9 páginas para decirme que debo 38 €. Un poquito de síntesis", "")
+	require.Equal(t, escucha.LabelComplaint, v.Label)
+	require.Equal(t, escucha.SeverityLow, v.Severity, v.RuleIDs())
+}
+
 // TestWhyQuestionsAsWritten: "¿Porque no…?" and "xq no…?" are how posts
 // write "¿por qué no…?", and a question opened by "¿" needs no "?".
 func TestWhyQuestionsAsWritten(t *testing.T) {
@@ -385,6 +406,9 @@ func TestCustomRulesFileErrors(t *testing.T) {
 			`covers: only complaint, other and praise rules`},
 		"stretched": {"rules:\n  - id: acme.s\n    lang: en\n    class: complaint\n    explain: s\n    patterns: [\"bbb|ftc complaint\"]\n",
 			`"bbb" has a letter three times in a row, which matching collapses to one, so it is "b"`},
+		"alsophrase": {"rules:\n  - id: acme.a\n    class: severity\n    severity: high\n    also: [\"<cur>\", \"money back\"]\n    explain: a\n    patterns: [refund]\n",
+			`:2: rule "acme.a": also "money back": want one word or a token class such as <cur>`},
+		"cuealso": {"rules:\n  - id: acme.cue.e\n    class: cue\n    weight: 0.3\n    also: [\"<cur>\"]\n    explain: e\n    patterns: [refund]\n", `a cue rule has only`},
 		// Cue rules (cue.go): one word, a light weight, nothing else.
 		"cuephrase":   {"rules:\n  - id: acme.cue.a\n    class: cue\n    weight: 0.3\n    explain: a\n    patterns: [\"took ages\"]\n", `a cue is one word`},
 		"cueheavy":    {"rules:\n  - id: acme.cue.b\n    class: cue\n    weight: 2\n    explain: b\n    patterns: [refund]\n", `a cue's weight is above 0 and at most 1`},

@@ -39,7 +39,7 @@ func checkCue(s ruleSpec, weight float64) error {
 		return fmt.Errorf("weight %v: a cue's weight is above 0 and at most %v", weight, maxCueWeight)
 	}
 	if s.Severity != "" || s.When != "" || s.Damp != 0 || s.Signal != "" || s.Question || s.CEO || s.Start || s.End ||
-		s.YieldsToMinor || s.LeavesForBrand || s.Relief || s.Covers || s.Served || s.Person || s.Negatable != nil {
+		s.YieldsToMinor || s.LeavesForBrand || s.Relief || s.Covers || s.Served || s.Person || s.Negatable != nil || len(s.Also) > 0 {
 		return errors.New("a cue rule has only id, lang, class, weight, explain and patterns")
 	}
 	for _, p := range s.Patterns {

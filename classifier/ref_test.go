@@ -45,6 +45,18 @@ func (rs *ruleset) runRef(d *doc, text, lang string, index [][]int32) result {
 		return false
 	})
 	d.cues = cues
+	d.hits = slices.DeleteFunc(d.hits, func(h hit) bool { // the rules whose also words are absent
+		r := &rs.rules[h.rule]
+		if len(r.also) == 0 {
+			return false
+		}
+		for _, id := range d.ids {
+			if slices.Contains(r.also, id) {
+				return false
+			}
+		}
+		return true
+	})
 	rs.maskHits(d)
 	return rs.decideRef(d, l)
 }

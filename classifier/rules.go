@@ -88,6 +88,9 @@ type rule struct {
 	quoted    string // id as a JSON string, for the classify output
 	explain   string
 	signal    string
+	// also: the rule counts only when the text also holds one of these
+	// ids anywhere (rule key also: "<cur>", euros).
+	also []int32
 }
 
 // rankHigh is escucha.SeverityHigh.Rank().
@@ -207,6 +210,7 @@ type ruleset struct {
 	hasLeaves bool // a rule has leaves_for_brand
 	hasKin    bool // a rule has kin
 	hasCues   bool // a rule is a cue
+	hasAlso   bool // a rule has also
 	patterns  []pattern
 	cands     []cand   // by first-element id, in pattern order
 	needs     []int32  // the presence key of cands[i]'s rarest later element (keyTrue if none), apart so match scans them densely
@@ -366,9 +370,14 @@ type ruleSpec struct {
 	// abuela le dice 'la Voltena' a la luz"), so it is no grievance
 	// evidence. Only for other rules; give them weight 0.
 	Kin bool `yaml:"kin"`
+	// Also: the rule counts only when the text also holds one of these
+	// words or token classes anywhere, in any sentence: a weight-0
+	// severity rule of loss words ("charged", "refund") with also: [<cur>]
+	// reads a complaint that names an amount and a loss as money lost.
+	Also []string `yaml:"also"`
 }
 
-var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served", "person", "advice", "kin"}
+var ruleKeys = []string{"id", "lang", "class", "weight", "severity", "explain", "patterns", "negatable", "damp", "signal", "question", "ceo", "start", "end", "when", "yields_to_minor", "leaves_for_brand", "relief", "covers", "served", "person", "advice", "kin", "also"}
 
 // langFile is a built-in language file (rules/es.yaml, rules/en.yaml).
 type langFile struct {
@@ -928,6 +937,18 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 	}
 	if s.Negatable != nil {
 		r.negatable = *s.Negatable
+	}
+	for _, w := range s.Also {
+		id, ok := specialNames[w]
+		if !ok {
+			f, one := b.fold1(w)
+			if !one {
+				return fail(fmt.Errorf("also %q: want one word or a token class such as <cur>", w))
+			}
+			id = b.wordID(f)
+		}
+		r.also = append(r.also, id)
+		b.rs.hasAlso = true
 	}
 	if cls == clsCue {
 		if err := checkCue(s, r.weight); err != nil {
