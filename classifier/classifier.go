@@ -298,7 +298,9 @@ func (rs *ruleset) run(d *doc, text, lang string) *result {
 	if rs.hasCues {
 		rs.splitCues(d)
 	}
-	rs.alsoHits(d)
+	if d.alsoHit {
+		rs.alsoHits(d)
+	}
 	rs.maskHits(d)
 	return rs.decide(d, l)
 }
@@ -1626,19 +1628,29 @@ func pastWord(w string) bool {
 }
 
 // alsoHits drops the hits of rules whose also words (rule key also) are
-// nowhere in the text.
+// nowhere in the text; match set doc.alsoHit when there is such a hit.
 func (rs *ruleset) alsoHits(d *doc) {
-	if !rs.hasAlso {
-		return
-	}
 	n := 0
 	for _, h := range d.hits {
-		if a := rs.rules[h.rule].also; len(a) == 0 || d.holdsAny(a) {
+		if len(rs.rules[h.rule].also) == 0 || rs.held(d, h.rule) {
 			d.hits[n] = h
 			n++
 		}
 	}
 	d.hits = d.hits[:n]
+}
+
+// held reports whether the also words of rule ri (rule key also) are in
+// the text: one of them has its presence key set and a token carries it
+// (a replaced abbreviation keeps its keys, so the keys alone can say yes
+// wrongly, never no).
+func (rs *ruleset) held(d *doc, ri int32) bool {
+	for _, id := range rs.rules[ri].also {
+		if present(d.keys, id) && d.holdsAny(rs.rules[ri].also) {
+			return true
+		}
+	}
+	return false
 }
 
 // holdsAny reports whether a token of the text carries one of ids.

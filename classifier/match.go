@@ -515,6 +515,7 @@ func (rs *ruleset) match(d *doc, mask uint8) {
 					continue
 				}
 				d.hits = append(d.hits, hit{rule: c.rule, start: int32(i), end: int32(end)})
+				d.alsoHit = d.alsoHit || c.also
 				d.entHit = d.entHit || c.entity
 				if c.person { // "Paid €18 for…": the author's, with no subject
 					d.personal = true
@@ -543,6 +544,7 @@ func (rs *ruleset) runRegex(d *doc, k int, mask uint8) {
 		s, e := d.tokAt(int32(m[0]), int32(m[1]))
 		if s >= 0 {
 			d.hits = append(d.hits, hit{rule: rr.rule, start: s, end: e})
+			d.alsoHit = d.alsoHit || len(rs.rules[rr.rule].also) > 0
 		}
 	}
 }

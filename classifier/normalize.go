@@ -67,6 +67,7 @@ type doc struct {
 	// addressees ("@juan @marta …"), which decide counts toward personal
 	// only as replyCounts says.
 	lead    int32
+	alsoHit bool     // match found a hit of a rule with also words (alsoHits)
 	lastCon [2]int32 // last contrast word of es, en before the last token, -1 if none
 	abbrev  uint8    // languages in which some word is an abbreviation
 	stops   [2]int   // stop words of one language only, es and en
@@ -113,7 +114,7 @@ func (d *doc) reset(text string) {
 	d.idAt = d.idAt[:0]
 	d.hits = d.hits[:0]
 	d.cues = d.cues[:0]
-	d.entHit = false
+	d.entHit, d.alsoHit = false, false
 	d.fired = d.fired[:0]
 	d.spans = d.spans[:0]
 	d.caps, d.elong, d.words, d.bangs = 0, 0, 0, 0

@@ -130,6 +130,7 @@ type cand struct {
 	end      bool
 	person   bool // a hit makes the post personal and its sentence first person
 	entity   bool // a brand, CEO or competitor name
+	also     bool // its rule has also words (see ruleset.held)
 }
 
 // melem is a pattern element after the first: one id (one >= 0) or the
@@ -1576,7 +1577,7 @@ func (rs *ruleset) compileCands(nonLetter []int32) {
 					continue
 				}
 				c := cand{rule: p.rule, need: -1, el0: elAt[pi][0], el1: elAt[pi][1],
-					sentence: r.sentence, start: r.start, end: r.end, person: r.person, entity: r.class == clsEntity}
+					sentence: r.sentence, start: r.start, end: r.end, person: r.person, entity: r.class == clsEntity, also: len(r.also) > 0}
 				if c.el0 < c.el1 {
 					c.need = rs.mel[c.el0].key
 				}
