@@ -1645,9 +1645,10 @@ func (rs *ruleset) alsoHits(d *doc) {
 // (a replaced abbreviation keeps its keys, so the keys alone can say yes
 // wrongly, never no).
 func (rs *ruleset) held(d *doc, ri int32) bool {
-	for _, id := range rs.rules[ri].also {
-		if present(d.keys, id) && d.holdsAny(rs.rules[ri].also) {
-			return true
+	also := rs.rules[ri].also
+	for _, id := range also {
+		if present(d.keys, id) {
+			return d.holdsAny(also)
 		}
 	}
 	return false

@@ -151,9 +151,10 @@ func (rs *ruleset) personalOutsideQuotes(d *doc, quoted func(hit) bool) bool {
 			return true
 		}
 	}
+	reply := d.lead > 0 && rs.replyCounts(d) // the opening @handles count
 	for i := range d.toks {
 		t := &d.toks[i]
-		p := t.kind == kHandle && (int32(i) >= d.lead || rs.replyCounts(d)) || t.kind == kWord && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne])
+		p := t.kind == kHandle && (int32(i) >= d.lead || reply) || t.kind == kWord && firstPersonVerb(d.text[t.os:t.oe], d.buf[t.ns:t.ne])
 		for _, id := range d.ids[d.idAt[i]:d.idAt[i+1]] {
 			p = p || rs.person[id] != 0
 		}
