@@ -217,7 +217,8 @@ func TestPipelineAgreesWithReferenceEntities(t *testing.T) {
 // FuzzPipeline compares the optimised pipeline with the reference one on
 // arbitrary texts.
 func FuzzPipeline(f *testing.F) {
-	for _, s := range []string{"", "Llevo 3 días sin internet 😡", "Love paying $95 🙃", "\xff", "no no no no", "¿¿??", "#a_b_C1", "rt @x: hola", "PÉSIMO servicioooo!!! pero bueno"} {
+	for _, s := range []string{"", "Llevo 3 días sin internet 😡", "Love paying $95 🙃", "\xff", "no no no no", "¿¿??", "#a_b_C1", "rt @x: hola", "PÉSIMO servicioooo!!! pero bueno",
+		"¿Porque no ponen wifi?", "@a @b xq no abren", "¿xq nadie", "@a @b @acme $5 refund pls", "ME COBRARON 30€ DOS VECES"} {
 		f.Add(s, "")
 	}
 	c := newC(f, Options{})
