@@ -437,7 +437,7 @@ func (rs *ruleset) splitWhy(d *doc) {
 // "because": "¿Porque somos negros?".
 func (rs *ruleset) whyAt(d *doc, i int) bool {
 	t := &d.toks[i]
-	if t.kind != kWord || d.ents[t.ent].vid != rs.whyID || i+1 == len(d.toks) || d.tbits[i+1]&(bNeg<<langES) == 0 {
+	if rs.whyID < 0 || t.kind != kWord || d.ents[t.ent].vid != rs.whyID || i+1 == len(d.toks) || d.tbits[i+1]&(bNeg<<langES) == 0 {
 		return false
 	}
 	j := i - 1
@@ -775,24 +775,28 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	if len(compAt) > 0 && rs.hasLeaves {
 		n := 0
 		for i, c := range compAt {
-			dest := false
+			// The first leaving match that lands on the name decides;
+			// when the author goes there, every such match is kept.
+			dest, decided := false, false
 			for _, h := range d.hits {
-				if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 {
+				if !rs.rules[h.rule].leaves || c < h.start || c > h.end+2 {
+					continue
+				}
+				if !decided {
 					// "never going back to Mueblarte" leaves it, not for it;
 					// so does "switched from Cestaria to @brand".
 					_, neg := rs.negated(d, int(h.start), l)
 					from := c > h.start && fromWord(wordBefore(d, c, false))
-					dest = !neg && !from
-					break
-				}
-			}
-			if dest {
-				for _, h := range d.hits {
-					if rs.rules[h.rule].leaves && c >= h.start && c <= h.end+2 && len(toRival) < cap(toRival) {
-						toRival = append(toRival, h)
+					dest, decided = !neg && !from, true
+					if !dest {
+						break
 					}
 				}
-			} else {
+				if len(toRival) < cap(toRival) {
+					toRival = append(toRival, h)
+				}
+			}
+			if !dest {
 				compAt[n], compSent[n] = c, compSent[i]
 				n++
 			}

@@ -11,12 +11,15 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// informalRewrites write a post the way many people type it. Each is
-// applied to whole blind sets by TestInformalWriting.
-var informalRewrites = []struct {
+// informalRewrite is one way of typing a post, applied to its text.
+type informalRewrite struct {
 	name    string
 	rewrite func(text, lang string) string
-}{
+}
+
+// informalRewrites write a post the way many people type it. Each is
+// applied to whole blind sets by TestInformalWriting.
+var informalRewrites = []informalRewrite{
 	{"lower case, no accents, no ¿ ¡", func(text, _ string) string {
 		return strings.NewReplacer("¿", "", "¡", "").Replace(stripAccents(strings.ToLower(text)))
 	}},
@@ -121,10 +124,7 @@ func TestInformalWriting(t *testing.T) {
 		c := newC(t, Options{RulesFile: filepath.Join(dir, "company.yaml")})
 		for _, lang := range []string{"en", "es"} {
 			path := filepath.Join(dir, lang+".jsonl")
-			variants := append([]struct {
-				name    string
-				rewrite func(text, lang string) string
-			}{{"as written", func(text, _ string) string { return text }}, {"typos", typoRewrite}}, informalRewrites...)
+			variants := append([]informalRewrite{{"as written", func(text, _ string) string { return text }}, {"typos", typoRewrite}}, informalRewrites...)
 			for _, v := range variants {
 				scores := setScores(t, c, path, v.rewrite)
 				sum[key{v.name, lang, "complaint"}] += scores[0]

@@ -211,7 +211,6 @@ type ruleset struct {
 	hasLeaves bool // a rule has leaves_for_brand
 	hasKin    bool // a rule has kin
 	hasCues   bool // a rule is a cue
-	hasAlso   bool // a rule has also
 	patterns  []pattern
 	cands     []cand   // by first-element id, in pattern order
 	needs     []int32  // the presence key of cands[i]'s rarest later element (keyTrue if none), apart so match scans them densely
@@ -949,7 +948,6 @@ func (b *builder) addRule(file string, line int, defLang string, s ruleSpec) err
 			id = b.wordID(f)
 		}
 		r.also = append(r.also, id)
-		b.rs.hasAlso = true
 	}
 	if cls == clsCue {
 		if err := checkCue(s, r.weight); err != nil {
