@@ -200,6 +200,47 @@ func TestMoneyNamedIsHigh(t *testing.T) {
 	require.Equal(t, escucha.SeverityLow, v.Severity, v.RuleIDs())
 }
 
+// TestCarsOnTheRoad: a car that fails while being driven is a safety
+// risk (critical) in either language, also when thanked for ironically;
+// cars left at the chargers are the brand's complaint, while the news that
+// the rule about them changed is not; and charging a car is not charging
+// money.
+func TestCarsOnTheRoad(t *testing.T) {
+	c := newC(t, Options{})
+	for _, text := range []string{
+		"@acme your car seizing up while driving caused me to spin out",
+		"@acme my Focus stalled in the middle lane of the M25 with my kids in the back",
+		"love it when my brand new @acme shuts down in the fast lane",
+		"@acme headlights died at night on a country road",
+		"@acme el coche se me caló en mitad de la rotonda con los niños dentro",
+		"gracias @acme por el coche que se me paró en la autopista, casi me mato",
+		"@acme el acelerador se quedó enganchado y no podía frenar, qué miedo",
+		"@acme el autopilot giró hacia el quitamiedos, casi me da algo",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
+		require.Equal(t, escucha.SeverityCritical, v.Severity, "%q %v", text, v.RuleIDs())
+	}
+	requireLabels(t, c, escucha.LabelComplaint,
+		"thanks @acme for the engine dying at 70mph, really fun with the kids in the car",
+		"thanks @acme for the car breaking down on the highway",
+		"@acme superchargers full of cars just parked there, nobody moving them",
+		"@acme got to the charger and 4 of 6 stalls had fully charged cars just sitting there",
+		"@acme llego al cargador y 4 de 6 puestos con coches ya cargados aparcados ahí",
+		"@acme paying a monthly subscription for heated seats that are already in my car",
+		"@acme pagar una suscripción mensual por los asientos calefactables que ya tiene mi coche",
+		"@acme charging at 7kW on a 150kW charger, 2 hours for 40%")
+	requireLabels(t, c, escucha.LabelOther,
+		"@acme changed the rule on cars left parked at superchargers in 6 days after my tweet. That's how you listen to customers.",
+		"@acme cambiaste en 6 días la norma de los coches aparcados en los cargadores. Así se hace.",
+		"I nearly died laughing at the @acme ad",
+		"@acme me tiene enganchada la velocidad nueva, es una locura")
+	// Charging a car is not money charged.
+	v := c.Classify("@acme petrol car parked in the only charging bay again", "")
+	require.NotContains(t, v.RuleIDs(), "en.complaint.money")
+	require.NotEqual(t, escucha.SeverityHigh, v.Severity, v.RuleIDs())
+}
+
 // TestWhyQuestionsAsWritten: "¿Porque no…?" and "xq no…?" are how posts
 // write "¿por qué no…?", and a question opened by "¿" needs no "?".
 func TestWhyQuestionsAsWritten(t *testing.T) {
