@@ -216,6 +216,8 @@ func TestCarsOnTheRoad(t *testing.T) {
 		"gracias @acme por el coche que se me paró en la autopista, casi me mato",
 		"@acme el acelerador se quedó enganchado y no podía frenar, qué miedo",
 		"@acme el autopilot giró hacia el quitamiedos, casi me da algo",
+		"@acme lane assist keeps yanking the wheel on the motorway",
+		"@acme el asistente de carril me tira del volante en la autopista",
 	} {
 		v := c.Classify(text, "")
 		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
@@ -229,7 +231,11 @@ func TestCarsOnTheRoad(t *testing.T) {
 		"@acme llego al cargador y 4 de 6 puestos con coches ya cargados aparcados ahí",
 		"@acme paying a monthly subscription for heated seats that are already in my car",
 		"@acme pagar una suscripción mensual por los asientos calefactables que ya tiene mi coche",
-		"@acme charging at 7kW on a 150kW charger, 2 hours for 40%")
+		"@acme charging at 7kW on a 150kW charger, 2 hours for 40%",
+		"@acme door handles froze shut overnight, couldn't get in this morning",
+		"@acme rattle from the dashboard since day one, three visits, still there",
+		"@acme la batería al 78% con tres años",
+		"@acme el navegador me mandó dos veces esta semana a una calle cortada")
 	requireLabels(t, c, escucha.LabelOther,
 		"@acme changed the rule on cars left parked at superchargers in 6 days after my tweet. That's how you listen to customers.",
 		"@acme cambiaste en 6 días la norma de los coches aparcados en los cargadores. Así se hace.",
