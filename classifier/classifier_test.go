@@ -241,6 +241,18 @@ func TestCarsOnTheRoad(t *testing.T) {
 		"@acme cambiaste en 6 días la norma de los coches aparcados en los cargadores. Así se hace.",
 		"I nearly died laughing at the @acme ad",
 		"@acme me tiene enganchada la velocidad nueva, es una locura")
+	// Stranded with the car or locked out of it: high.
+	for _, text := range []string{
+		"@acme car won't go into drive after the update, can't get to work",
+		"@acme the 12V battery died and now the car is a brick in the airport car park",
+		"@acme roadside assistance says 4 hours, we're on the side of the A-7 in 38 degrees",
+		"@acme se murió la batería de 12V y el coche no abre, estoy en el aeropuerto",
+		"@acme asistencia en carretera dice 4 horas, estamos en el arcén de la A-7 a 38 grados",
+	} {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
+		require.Equal(t, escucha.SeverityHigh, v.Severity, "%q %v", text, v.RuleIDs())
+	}
 	// Charging a car is not money charged.
 	v := c.Classify("@acme petrol car parked in the only charging bay again", "")
 	require.NotContains(t, v.RuleIDs(), "en.complaint.money")
