@@ -31,6 +31,17 @@ func requireLabels(t *testing.T, c *Classifier, want escucha.Label, texts ...str
 	}
 }
 
+// requireComplaints classifies each text and requires a complaint of the
+// given severity.
+func requireComplaints(t *testing.T, c *Classifier, want escucha.Severity, texts ...string) {
+	t.Helper()
+	for _, text := range texts {
+		v := c.Classify(text, "")
+		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
+		require.Equal(t, want, v.Severity, "%q %v", text, v.RuleIDs())
+	}
+}
+
 // rulesFile writes a company rules file in a temporary directory and
 // returns its path.
 func rulesFile(t *testing.T, body string) string {
@@ -184,15 +195,10 @@ func TestCompetitorHandles(t *testing.T) {
 // rules say; the loss words alone, an amount alone, or "minor" are not.
 func TestMoneyNamedIsHigh(t *testing.T) {
 	c := newC(t, Options{})
-	for _, text := range []string{
+	requireComplaints(t, c, escucha.SeverityHigh,
 		"Got a $35 'late return fee' for a battery I dropped at the station at 8:02am. The receipt shows it. @acme reverse this please",
 		"So the 'free reservation' on @acme costs €3 now?? Found it on my bank statement, nobody told me",
-		"Me dijeron que el coche de sustitución iba incluido y ahora me facturan 180€ por 3 días. ¿¿Perdona?? @acme",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelComplaint, v.Label, text)
-		require.Equal(t, escucha.SeverityHigh, v.Severity, "%q %v", text, v.RuleIDs())
-	}
+		"Me dijeron que el coche de sustitución iba incluido y ahora me facturan 180€ por 3 días. ¿¿Perdona?? @acme")
 	v := c.Classify("@acme the app logged me out today and support took ages to answer", "")
 	require.NotContains(t, v.RuleIDs(), "en.severity.r49_money_named") // "took" with no amount
 	v = c.Classify("No es grave, pero la factura de @acme ahora es un PDF de 9 páginas para decirme que debo 38 €. Un poquito de síntesis", "")
@@ -207,7 +213,7 @@ func TestMoneyNamedIsHigh(t *testing.T) {
 // money.
 func TestCarsOnTheRoad(t *testing.T) {
 	c := newC(t, Options{})
-	for _, text := range []string{
+	requireComplaints(t, c, escucha.SeverityCritical,
 		"@acme your car seizing up while driving caused me to spin out",
 		"@acme my Focus stalled in the middle lane of the M25 with my kids in the back",
 		"love it when my brand new @acme shuts down in the fast lane",
@@ -217,12 +223,7 @@ func TestCarsOnTheRoad(t *testing.T) {
 		"@acme el acelerador se quedó enganchado y no podía frenar, qué miedo",
 		"@acme el autopilot giró hacia el quitamiedos, casi me da algo",
 		"@acme lane assist keeps yanking the wheel on the motorway",
-		"@acme el asistente de carril me tira del volante en la autopista",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
-		require.Equal(t, escucha.SeverityCritical, v.Severity, "%q %v", text, v.RuleIDs())
-	}
+		"@acme el asistente de carril me tira del volante en la autopista")
 	requireLabels(t, c, escucha.LabelComplaint,
 		"thanks @acme for the engine dying at 70mph, really fun with the kids in the car",
 		"thanks @acme for the car breaking down on the highway",
@@ -242,17 +243,12 @@ func TestCarsOnTheRoad(t *testing.T) {
 		"I nearly died laughing at the @acme ad",
 		"@acme me tiene enganchada la velocidad nueva, es una locura")
 	// Stranded with the car or locked out of it: high.
-	for _, text := range []string{
+	requireComplaints(t, c, escucha.SeverityHigh,
 		"@acme car won't go into drive after the update, can't get to work",
 		"@acme the 12V battery died and now the car is a brick in the airport car park",
 		"@acme roadside assistance says 4 hours, we're on the side of the A-7 in 38 degrees",
 		"@acme se murió la batería de 12V y el coche no abre, estoy en el aeropuerto",
-		"@acme asistencia en carretera dice 4 horas, estamos en el arcén de la A-7 a 38 grados",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
-		require.Equal(t, escucha.SeverityHigh, v.Severity, "%q %v", text, v.RuleIDs())
-	}
+		"@acme asistencia en carretera dice 4 horas, estamos en el arcén de la A-7 a 38 grados")
 	// Charging a car is not money charged.
 	v := c.Classify("@acme petrol car parked in the only charging bay again", "")
 	require.NotContains(t, v.RuleIDs(), "en.complaint.money")
@@ -671,14 +667,9 @@ func TestCEOEscalationSeverity(t *testing.T) {
 		require.True(t, v.CEO, text)
 	}
 	// The author's own case without "you": still taken to the CEO.
-	for _, text := range []string{
+	requireComplaints(t, c, escucha.SeverityHigh,
 		"@anaperez my laptop has been at the repair centre for 41 days, ticket 33190",
-		"@anaperez mi portátil lleva 41 días en el taller, caso 33190",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
-		require.Equal(t, escucha.SeverityHigh, v.Severity, "%q %v", text, v.RuleIDs())
-	}
+		"@anaperez mi portátil lleva 41 días en el taller, caso 33190")
 	v := c.Classify("@anaperez tweeting about 'fan-first ticketing' while the app crashed on me all night", "")
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
 	require.Equal(t, escucha.SeverityMedium, v.Severity, v.RuleIDs())
@@ -688,14 +679,9 @@ func TestCEOEscalationSeverity(t *testing.T) {
 // not when money was lost (the label rules' "highest wins" for money).
 func TestMinorYieldsToRepetitionNotMoney(t *testing.T) {
 	c := newC(t, Options{})
-	for _, text := range []string{
+	requireComplaints(t, c, escucha.SeverityLow,
 		"@plumbo minor, but the app asks me to rate my order every single day",
-		"Un detalle nomás @fibrano: las notificaciones me llegan dos veces cada día. No es grave",
-	} {
-		v := c.Classify(text, "")
-		require.Equal(t, escucha.LabelComplaint, v.Label, "%q %v", text, v.RuleIDs())
-		require.Equal(t, escucha.SeverityLow, v.Severity, "%q %v", text, v.RuleIDs())
-	}
+		"Un detalle nomás @fibrano: las notificaciones me llegan dos veces cada día. No es grave")
 	v := c.Classify("Detallito @vuelaya: el wifi a bordo no funcionó en todo el vuelo. Tampoco me voy a morir, pero pagué 12 € por él", "")
 	require.Equal(t, escucha.LabelComplaint, v.Label, v.RuleIDs())
 	require.Equal(t, escucha.SeverityHigh, v.Severity, v.RuleIDs())
