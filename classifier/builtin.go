@@ -28,6 +28,7 @@ type builtinFile struct {
 	lang      string
 	stopwords []string
 	negators  []string
+	notNeg    []string // not_negating: two-word phrases whose negator negates nothing
 	contrast  []string
 	persons   []string
 	leadins   []string
@@ -102,7 +103,7 @@ func parseLangFile(name string, data []byte) (*builtinFile, error) {
 		return nil, &RuleError{File: name, Err: err}
 	}
 	out := &builtinFile{name: name, size: len(data), crc: crc32.Checksum(data, castagnoli), lang: f.Lang,
-		stopwords: f.Stopwords, negators: f.Negators, contrast: f.Contrast, persons: f.Persons, leadins: f.Leadins}
+		stopwords: f.Stopwords, negators: f.Negators, notNeg: f.NotNegating, contrast: f.Contrast, persons: f.Persons, leadins: f.Leadins}
 	for k, v := range f.Abbreviations {
 		out.abbrev = append(out.abbrev, [2]string{k, v})
 	}
@@ -175,11 +176,23 @@ func (b *builder) addBuiltin(f *builtinFile) error {
 			}
 		}
 	}
+	var errs []error
 	mark(f.negators, 0)
+	for _, p := range f.notNeg {
+		ws := b.foldTokens(p)
+		if len(ws) < 2 || !slices.Contains(f.negators, ws[0]) {
+			errs = append(errs, &RuleError{File: f.name, Rule: "not_negating", Err: fmt.Errorf("%q: want a negator and the words after it", p)})
+			continue
+		}
+		ph := notNegPhrase{neg: b.wordID(ws[0]), lang: l}
+		for _, w := range ws[1:] {
+			ph.next = append(ph.next, b.wordID(w))
+		}
+		b.rs.notNeg = append(b.rs.notNeg, ph)
+	}
 	mark(f.contrast, 1)
 	mark(f.persons, 2)
 	mark(f.leadins, 3)
-	var errs []error
 	for i := range f.rules {
 		r := &f.rules[i]
 		if d := b.isDisabled(r.id); d != nil {

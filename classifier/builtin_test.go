@@ -46,6 +46,7 @@ func genBuiltin(t *testing.T) []byte {
 		fmt.Fprintf(&buf, "{\nname: %q, size: %d, crc: %#08x, lang: %q,\n", f.name, f.size, f.crc, f.lang)
 		strs("stopwords", f.stopwords)
 		strs("negators", f.negators)
+		strs("notNeg", f.notNeg)
 		strs("contrast", f.contrast)
 		strs("persons", f.persons)
 		strs("leadins", f.leadins)

@@ -646,6 +646,9 @@ func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
 		case 0:
 			continue
 		case neg:
+			if rs.notNegating(d, j, l) {
+				continue
+			}
 			return j, true
 		case con:
 			return 0, false
@@ -653,6 +656,9 @@ func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
 		// Both: the first of the token's ids that is either decides.
 		for _, id := range d.ids[d.idAt[j]:d.idAt[j+1]] {
 			if rs.negator[id]&(1<<l) != 0 {
+				if rs.notNegating(d, j, l) {
+					break
+				}
 				return j, true
 			}
 			if rs.contrast[id]&(1<<l) != 0 {
@@ -661,6 +667,28 @@ func (rs *ruleset) negated(d *doc, i int, l int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// notNegating reports whether the negator at token j opens an idiom that
+// negates nothing in language l ("without question the worst", "sin
+// duda el peor"; see ruleset.notNeg).
+func (rs *ruleset) notNegating(d *doc, j, l int) bool {
+	carries := func(i int, id int32) bool {
+		return i < len(d.toks) && slices.Contains(d.ids[d.idAt[i]:d.idAt[i+1]], id)
+	}
+next:
+	for _, ph := range rs.notNeg {
+		if ph.lang != l || !carries(j, ph.neg) {
+			continue
+		}
+		for k, id := range ph.next {
+			if !carries(j+1+k, id) {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // Accumulators of decide, by rule class.

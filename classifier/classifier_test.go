@@ -758,3 +758,47 @@ func TestProposes(t *testing.T) {
 	require.Equal(t, escucha.LabelComplaint, es.Label)
 	require.True(t, c.Proposes(es))
 }
+
+// TestCustomerServicePhrasings: how customers of an airline or any
+// service write a complaint without a strong negative word, or with one
+// behind an idiom that only looks like a negation; and the praise and
+// questions that share their words.
+func TestCustomerServicePhrasings(t *testing.T) {
+	c := newC(t, Options{})
+	requireLabels(t, c, escucha.LabelComplaint,
+		"@acme That is the height of rudeness, and without question the worst service I have ever had.",
+		"@acme no doubt the worst airline I have flown",
+		"@acme sin duda el peor servicio que he tenido",
+		"@acme your agent at the desk was not helpful at all",
+		"@acme the rudest crew I have ever flown with",
+		"@acme your agent hung up on me twice",
+		"@acme called your line and was hung up on. This is awesome. #sarcasm",
+		"@acme thanks for making me miss my connection",
+		"@acme thank you for the robotic and unhelpful assistance",
+		"@acme thanks for the lack of help and the canned reply",
+		"@acme thank you for 7 hrs at terminal D",
+		"@acme I have been told twice my issue was resolved and twice it was not",
+		"@acme we would like an apology and a full refund",
+		"@acme flight 123 still on the ground, 2 hours now",
+		"@acme 3 hour wait to get an agent on the phone",
+		"@acme I have never had a more unpleasant trip in my life",
+		"@acme I have never experienced such awful service",
+		"@acme wow, awful customer service",
+		"@acme no excuse for poor customer service",
+		"@acme it just happens way too often",
+		"@acme I would like a supervisor to talk to",
+		"@acme so far no call back",
+		"@acme weather is unavoidable. Understaffing is controllable",
+		"@acme no functioning bathrooms on a full flight",
+		"@acme you can't even get someone on the phone",
+		"@acme they said they can't help me",
+		"@acme amazing to me that we can't get any cold air",
+		"@acme for two days now I have been trying to reach customer service")
+	requireLabels(t, c, escucha.LabelOther,
+		"@acme wow that was fast, thanks",
+		"@acme the agent was so helpful, thanks",
+		"@acme got a full refund within a day, thanks",
+		"@acme finally found the time, no excuse not to visit now",
+		"@acme amazing how fast you fixed it",
+		"@acme is there a 2 hour wait at security?")
+}

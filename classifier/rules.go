@@ -237,6 +237,9 @@ type ruleset struct {
 	regexFirst, regexNoBit uint64
 	langs                  [2]langData
 	negator                []uint8 // by id: language mask of negators
+	// notNeg are the idioms that open with a negator and negate nothing
+	// ("no doubt", "without a doubt", "sin duda"): see notNegating.
+	notNeg []notNegPhrase
 	contrast               []uint8 // by id: language mask of contrast words
 	person                 []uint8 // by id: first or second person words
 	leadin                 []uint8 // by id: words that may come before a clause-initial pattern
@@ -384,6 +387,7 @@ type langFile struct {
 	Lang          string            `yaml:"lang"`
 	Stopwords     []string          `yaml:"stopwords"`
 	Negators      []string          `yaml:"negators"`
+	NotNegating   []string          `yaml:"not_negating"`
 	Contrast      []string          `yaml:"contrast"`
 	Persons       []string          `yaml:"persons"`
 	Leadins       []string          `yaml:"leadins"`
@@ -1618,6 +1622,14 @@ func (rs *ruleset) compileCands(nonLetter []int32) {
 		}
 		in.mask1 = int32(len(rs.setMasks))
 	}
+}
+
+// notNegPhrase is an idiom of language lang that opens with the negator
+// neg and goes on with the words next: the negator negates nothing.
+type notNegPhrase struct {
+	neg  int32
+	next []int32
+	lang int
 }
 
 // elemOften guesses, for each element of rs.mel, how often texts carry
