@@ -237,13 +237,13 @@ type ruleset struct {
 	regexFirst, regexNoBit uint64
 	langs                  [2]langData
 	negator                []uint8 // by id: language mask of negators
+	contrast               []uint8 // by id: language mask of contrast words
+	person                 []uint8 // by id: first or second person words
+	leadin                 []uint8 // by id: words that may come before a clause-initial pattern
+	idBits                 []uint8 // by id: the four above as one byte (bNeg, bCon, bPerson, bLeadin)
 	// notNeg are the idioms that open with a negator and negate nothing
 	// ("no doubt", "without a doubt", "sin duda"): see notNegating.
-	notNeg   []notNegPhrase
-	contrast []uint8 // by id: language mask of contrast words
-	person   []uint8 // by id: first or second person words
-	leadin   []uint8 // by id: words that may come before a clause-initial pattern
-	idBits   []uint8 // by id: the four above as one byte (bNeg, bCon, bPerson, bLeadin)
+	notNeg []notNegPhrase
 	// nameIDs are the vocabulary ids of the brand's one-word names: such
 	// a word also carries <handle>, so "bye <handle>", "could <handle>
 	// add…" read "bye Acme" as "bye @acme". Not a competitor's: rules
