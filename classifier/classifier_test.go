@@ -809,6 +809,12 @@ func TestCustomerServicePhrasings(t *testing.T) {
 		"@acme ¿por qué está cancelado mi vuelo?",
 		"@acme ¿otra vez está cancelado mi vuelo?",
 		"@acme my card was declined again, thanks again",
+		"@acme continúan tomándome el pelo",
+		"@acme dejó a mi mamá varada en Barajas",
+		"@acme no llegaron mis maletas",
+		"@acme espero más de una hora por mis maletas",
+		"@acme siete horas en el aeropuerto por culpa de @acme",
+		"@acme Gracias por contestar. Utilicé paypal y visa. Ambos dieron error.",
 		"@acme thanks so much for the 3 hour delay")
 	requireLabels(t, c, escucha.LabelOther,
 		"@acme is flight 1202 delayed?",
