@@ -22,6 +22,7 @@
 package classifier
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -691,6 +692,23 @@ next:
 	return false
 }
 
+// headline reports whether the post ends with a link and asks and
+// exclaims nothing: the shape of a shared article's title.
+func headline(d *doc) bool {
+	n := len(d.toks)
+	if n == 0 || d.toks[n-1].kind != kURL {
+		return false
+	}
+	for i := range d.toks {
+		if t := &d.toks[i]; t.kind == kPunct {
+			if bytes.ContainsAny(d.buf[t.ns:t.ne], "?!") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Accumulators of decide, by rule class.
 const (
 	accComplaint = iota // complaint and severity rules
@@ -1201,6 +1219,11 @@ func (rs *ruleset) decide(d *doc, l int) *result {
 	// Not when a grievance follows "but": news does not praise, then object.
 	if sc > 0 && d.words >= 10 && !d.personal && !contrastUsed {
 		sc *= 0.75
+		// A headline that links its article ("Iberia cancela vuelos a
+		// Turquía https://…"): news, not a customer's own grievance.
+		if headline(d) {
+			sc *= 0.6
+		}
 		rs.addFired(d, ld.sig[sigImpersonal], 0, nil)
 	}
 	// The grievance evidence found before the conditional rules counts

@@ -842,3 +842,16 @@ func TestCustomerServicePhrasings(t *testing.T) {
 		"@acme amazing how fast you fixed it",
 		"@acme is there a 2 hour wait at security?")
 }
+
+// TestHeadlineIsNews: a shared article's title, ending with its link and
+// with nobody's own experience in it, is news even with a failure word;
+// the same words told by a customer, or asked, are not.
+func TestHeadlineIsNews(t *testing.T) {
+	c := newC(t, Options{})
+	requireLabels(t, c, escucha.LabelOther,
+		"Iberia y otras nueve compañías cancelan vuelos a Turquía por el descenso del turismo https://t.co/VR6K8kq9OU",
+		"Acme Air cancels hundreds of flights as the storm hits the East Coast airports tonight https://t.co/abc123")
+	requireLabels(t, c, escucha.LabelComplaint,
+		"@acme me cancelaron el vuelo sin aviso y nadie responde https://t.co/VR6K8kq9OU",
+		"Acme Air cancelled my flight again and nobody at the desk can tell us anything https://t.co/abc123")
+}

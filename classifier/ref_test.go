@@ -1059,6 +1059,16 @@ func (rs *ruleset) decideRef(d *doc, l int) result {
 	// No first or second person and no @handle: likely news or commentary.
 	if sc > 0 && d.words >= 10 && !rs.personalRef(d, l) && !contrastUsed {
 		sc *= 0.75
+		// A headline: ends with a link, asks and exclaims nothing.
+		if last := len(d.toks) - 1; last >= 0 && d.toks[last].kind == kURL {
+			asks := false
+			for i := range d.toks {
+				asks = asks || d.toks[i].kind == kPunct && strings.ContainsAny(string(d.norm(i)), "?!")
+			}
+			if !asks {
+				sc *= 0.6
+			}
+		}
 		rs.addFiredRef(d, ld.signals["impersonal"], 0, nil)
 	}
 	// The scare quote found before the conditional rules counts here; an
