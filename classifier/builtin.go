@@ -28,7 +28,7 @@ type builtinFile struct {
 	lang      string
 	stopwords []string
 	negators  []string
-	notNeg    []string // not_negating: two-word phrases whose negator negates nothing
+	notNeg    []string // not_negating: phrases that open with a negator that negates nothing
 	contrast  []string
 	persons   []string
 	leadins   []string
