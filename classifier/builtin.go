@@ -180,7 +180,7 @@ func (b *builder) addBuiltin(f *builtinFile) error {
 	mark(f.negators, 0)
 	for _, p := range f.notNeg {
 		ws := b.foldTokens(p)
-		if len(ws) < 2 || !slices.Contains(f.negators, ws[0]) {
+		if len(ws) < 2 || !slices.ContainsFunc(f.negators, func(n string) bool { return FoldWord(n) == ws[0] }) {
 			errs = append(errs, &RuleError{File: f.name, Rule: "not_negating", Err: fmt.Errorf("%q: want a negator and the words after it", p)})
 			continue
 		}

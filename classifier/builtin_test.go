@@ -230,3 +230,15 @@ func TestSplitPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestNotNegatingOpensWithANegator: a not_negating phrase must start
+// with one of the file's negators (accents folded), or the file is
+// refused with the phrase named.
+func TestNotNegatingOpensWithANegator(t *testing.T) {
+	ok := []byte("lang: es\nnegators: [no, jamás]\nnot_negating: [jamás visto, no solo]\nrules: []\n")
+	require.NoError(t, newBuilder().addLangFile("ok.yaml", ok))
+	bad := []byte("lang: en\nnegators: [not]\nnot_negating: [without question]\nrules: []\n")
+	err := newBuilder().addLangFile("bad.yaml", bad)
+	require.ErrorContains(t, err, `"without question": want a negator and the words after it`)
+	require.ErrorContains(t, err, "bad.yaml")
+}
